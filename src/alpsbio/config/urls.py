@@ -9,6 +9,12 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("alpsbio.accounts.urls")),
+    path("directory/", include("alpsbio.directory.urls")),
+    path("opportunities/", include("alpsbio.matching.urls")),
+    path("events/", include("alpsbio.events.urls")),
+    path("analysis/", include("alpsbio.survey.urls")),
+    path("funding/", include("alpsbio.funding.urls")),
     path("", include("alpsbio.portal.urls")),
     prefix_default_language=True,
 )
