@@ -1,0 +1,80 @@
+"""Solve one JAIR .dzn instance end to end: parse, solve, fall back to the greedy, check."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checker import check_timing
+from .cpsat_timing import solve_timing
+from .dzn import load_dzn
+from .greedy_timing import greedy_timing
+
+
+@dataclass
+class DznOutcome:
+    """What ``alpsbio schedule solve-dzn`` reports for one instance."""
+
+    instance: str
+    breaks: int | None
+    proved_optimal: bool
+    seconds: float
+    valid: bool
+    status: str
+    lower_bound: int | None
+    method: str
+    slots: list[int] | None
+    check_errors: list[str]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "instance": self.instance,
+            "breaks": self.breaks,
+            "proved_optimal": self.proved_optimal,
+            "seconds": round(self.seconds, 3),
+            "valid": self.valid,
+            "status": self.status,
+            "lower_bound": self.lower_bound,
+            "method": self.method,
+        }
+
+
+def instance_name(path: str | Path) -> str:
+    """File name without the ``.dzn`` suffix (``tic-12.original``)."""
+    name = Path(path).name
+    return name[: -len(".dzn")] if name.endswith(".dzn") else name
+
+
+def solve_dzn(
+    path: str | Path, time_limit: float, fairness: int | None = 2, workers: int = 2
+) -> DznOutcome:
+    """Parse (raises DznError on bad input), solve within ``time_limit``, check independently."""
+    t0 = time.perf_counter()
+    problem = load_dzn(path)
+    greedy = greedy_timing(problem)
+    budget = max(0.5, time_limit - (time.perf_counter() - t0) - 0.2)
+    res = solve_timing(problem, time_limit=budget, fairness=fairness, workers=workers, hint=greedy)
+    slots, method = res.slots, "cp-sat"
+    if (
+        slots is None
+        and res.status != "infeasible"
+        and greedy is not None
+        and check_timing(problem, greedy, fairness).valid
+    ):
+        slots, method = greedy, "greedy"
+    report = check_timing(problem, slots, fairness)
+    breaks = report.total_breaks if slots is not None else None
+    status = res.status if method == "cp-sat" else "feasible"
+    return DznOutcome(
+        instance=instance_name(path),
+        breaks=breaks,
+        proved_optimal=res.proved_optimal and method == "cp-sat",
+        seconds=time.perf_counter() - t0,
+        valid=report.valid and slots is not None,
+        status=status,
+        lower_bound=res.lower_bound,
+        method=method,
+        slots=slots,
+        check_errors=report.errors,
+    )

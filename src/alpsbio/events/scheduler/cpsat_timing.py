@@ -1,0 +1,195 @@
+"""CP-SAT model of the timing problem (phase 2, B2BSOP).
+
+Encoding (see docs/algorithms/scheduler.md):
+- ``x[m,s]``: meeting m in slot s, only for its allowed slots; exactly one per meeting.
+- ``busy[p,s] = sum x[m,s]`` over p's meetings (at most one meeting per participant per slot).
+- ``start[p,s] <-> busy[p,s] and not busy[p,s-1]``: a run of meetings begins at s. A participant's
+  breaks are (number of runs) - 1, exactly the maximal idle runs between two of its meetings; this
+  needs no "before/after" helpers and every variable is fully defined, which fairness requires.
+- redundant: each participant with meetings has at least one run, and at least as many runs as
+  the pieces its allowed slots are split into force (computed per participant as a lower bound).
+- fairness: ``lo <= breaks[p] <= hi`` and ``hi - lo <= d`` (hard) or a penalty (soft).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from .greedy_timing import greedy_timing
+from .timing import TimingProblem, TimingResult
+
+
+def _status_name(code: Any, has_solution: bool) -> str:
+    if code == cp_model.OPTIMAL:
+        return "optimal"
+    if code == cp_model.FEASIBLE or has_solution:
+        return "feasible"
+    if code == cp_model.INFEASIBLE:
+        return "infeasible"
+    if code == cp_model.MODEL_INVALID:
+        return "invalid"
+    return "unknown"
+
+
+def _add_windows(
+    model: cp_model.CpModel,
+    busy: list[cp_model.IntVar | int],
+    n_meet: int,
+    breaks: cp_model.IntVar,
+    p: int,
+) -> None:
+    """Redundant: a participant without breaks occupies one window of n consecutive slots.
+
+    ``zero <-> breaks == 0``; ``zero -> exactly one window w[f]``; ``w[f] -> busy`` on the window.
+    The number of runs alone propagates weakly (a linear sum); the windows let the SAT engine
+    reason about contiguity directly, which is what closes the zero-break instances.
+    """
+    S = len(busy)
+    wins: list[tuple[int, cp_model.IntVar]] = []
+    for f in range(S - n_meet + 1):
+        if any(isinstance(busy[s], int) for s in range(f, f + n_meet)):
+            continue  # a slot in this window cannot host any of p's meetings
+        wins.append((f, model.new_bool_var(f"w{p}_{f}")))
+    zero = model.new_bool_var(f"zero{p}")
+    model.add(breaks == 0).only_enforce_if(zero)
+    model.add(breaks >= 1).only_enforce_if(zero.Not())
+    model.add(sum(v for _, v in wins) == zero)
+    for f, w in wins:
+        for s in range(f, f + n_meet):
+            b = busy[s]
+            assert not isinstance(b, int)
+            model.add_implication(w, b)
+    for s in range(S):
+        b = busy[s]
+        if isinstance(b, int):
+            continue
+        cover = [w for f, w in wins if f <= s < f + n_meet]
+        model.add_bool_or([zero.Not(), b.Not(), *cover])
+
+
+def solve_timing(
+    problem: TimingProblem,
+    time_limit: float = 60.0,
+    fairness: int | None = 2,
+    soft_fairness: bool = False,
+    workers: int = 2,
+    hint: Sequence[int] | None = None,
+    seed: int = 0,
+    log: bool = False,
+    params: dict[str, object] | None = None,
+    windows: bool = True,
+) -> TimingResult:
+    """Minimise total breaks; returns the best timing found within ``time_limit`` seconds."""
+    t0 = time.perf_counter()
+    n = len(problem.meetings)
+    S = problem.n_slots
+    model = cp_model.CpModel()
+    allowed = [problem.allowed_slots(m) for m in range(n)]
+    for al in allowed:
+        if not al:
+            return TimingResult(None, None, "infeasible", True, None, time.perf_counter() - t0)
+    x: list[dict[int, cp_model.IntVar]] = []
+    for m in range(n):
+        row = {s: model.new_bool_var(f"x{m}_{s}") for s in allowed[m]}
+        model.add_exactly_one(row.values())
+        x.append(row)
+    per_p = problem.meetings_of()
+    # Capacity: shared tables per slot (booth meetings do not use them).
+    for s in range(S):
+        users = [x[m][s] for m in range(n) if problem.meetings[m].uses_table and s in x[m]]
+        if len(users) > problem.n_tables:
+            model.add(sum(users) <= problem.n_tables)
+    # Precedences on the slot index.
+    slot_expr = [sum(s * v for s, v in x[m].items()) for m in range(n)]
+    for a, b in problem.precedences:
+        model.add(slot_expr[a] + 1 <= slot_expr[b])
+
+    breaks_vars: list[cp_model.IntVar] = []
+    for p in range(problem.n_participants):
+        ms = per_p[p]
+        if not ms:
+            continue
+        busy: list[cp_model.IntVar | int] = []
+        for s in range(S):
+            terms = [x[m][s] for m in ms if s in x[m]]
+            if not terms:
+                busy.append(0)
+            elif len(terms) == 1:
+                busy.append(terms[0])
+            else:
+                bv = model.new_bool_var(f"busy{p}_{s}")
+                model.add(sum(terms) == bv)
+                busy.append(bv)
+        starts: list[cp_model.IntVar] = []
+        for s in range(S):
+            cur = busy[s]
+            if isinstance(cur, int):
+                continue
+            prev = busy[s - 1] if s > 0 else 0
+            if isinstance(prev, int):
+                # Without a possible meeting just before, a meeting at s starts a run.
+                starts.append(cur)
+                continue
+            st = model.new_bool_var(f"st{p}_{s}")
+            model.add_bool_or([cur.Not(), prev, st])
+            model.add_implication(st, cur)
+            model.add_implication(st, prev.Not())
+            starts.append(st)
+        nb = model.new_int_var(0, max(0, len(ms) - 1), f"breaks{p}")
+        model.add(sum(starts) - 1 == nb)
+        breaks_vars.append(nb)
+        if windows and len(ms) > 1:
+            _add_windows(model, busy, len(ms), nb, p)
+    total = sum(breaks_vars)
+    objective: cp_model.LinearExprT = total
+    if fairness is not None and breaks_vars:
+        ub = max(1, S - 1)
+        lo = model.new_int_var(0, ub, "lo")
+        hi = model.new_int_var(0, ub, "hi")
+        for v in breaks_vars:
+            model.add(lo <= v)
+            model.add(v <= hi)
+        if soft_fairness:
+            excess = model.new_int_var(0, ub, "excess")
+            model.add(hi - lo - fairness <= excess)
+            objective = total + 10 * excess
+        else:
+            model.add(hi - lo <= fairness)
+    model.minimize(objective)
+
+    start_hint = list(hint) if hint is not None else greedy_timing(problem)
+    if start_hint is not None and len(start_hint) == n:
+        for m in range(n):
+            for s, v in x[m].items():
+                model.add_hint(v, s == start_hint[m])
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - t0))
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    for key, val in (params or {}).items():
+        if isinstance(val, list):
+            getattr(solver.parameters, key).extend(val)
+        else:
+            setattr(solver.parameters, key, val)
+    code = solver.solve(model)
+    has = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    slots: list[int] | None = None
+    brk: int | None = None
+    if has:
+        slots = [next(s for s, v in x[m].items() if solver.boolean_value(v)) for m in range(n)]
+        brk = int(sum(solver.value(v) for v in breaks_vars))
+    lb = int(solver.best_objective_bound) if has or code == cp_model.UNKNOWN else None
+    return TimingResult(
+        slots=slots,
+        breaks=brk,
+        status=_status_name(code, has),
+        proved_optimal=code == cp_model.OPTIMAL,
+        lower_bound=lb,
+        seconds=time.perf_counter() - t0,
+    )
