@@ -93,7 +93,7 @@ def allocate(
 
 
 def flat_rate(base: Decimal, rate: Decimal | str, currency: str = "EUR") -> Decimal:
-    """A flat-rate amount (e.g. office costs = rate × staff costs), rounded once."""
+    """A flat-rate amount (e.g. office costs = rate x staff costs), rounded once."""
     return quantize(to_decimal(base) * to_decimal(rate), currency)
 
 

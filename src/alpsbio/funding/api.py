@@ -1,5 +1,561 @@
-"""HTTP API of the funding app (mounted at /api/v1/funding/)."""
+"""HTTP API of the funding app (mounted at /api/v1/funding/).
 
-from ninja import Router
+Project finances are not public: every endpoint needs a token or a signed-in session, and the
+same ``alpsbio.funding.permissions`` checks as the pages decide what the caller may see or do.
+"""
 
-router = Router(tags=["funding"])
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from alpsbio.api.auth import write_auth
+from alpsbio.directory.models import Organisation
+from alpsbio.funding import permissions as perms
+from alpsbio.funding import queries, services
+from alpsbio.funding.models import (
+    ENTERED_CATEGORIES,
+    ExchangeRate,
+    ExpenditureItem,
+    FundingProject,
+    PartnerReport,
+    PaymentClaim,
+    ProjectPartner,
+)
+
+router = Router(tags=["funding"], auth=write_auth)
+
+Category = Literal["staff", "travel", "external", "equipment", "infrastructure"]
+assert set(Category.__args__) == {c.value for c in ENTERED_CATEGORIES}  # type: ignore[attr-defined]
+Amount = Field(..., ge=0, max_digits=14, decimal_places=2)
+
+
+def _project(request: HttpRequest, pk: int) -> tuple[FundingProject, perms.Access]:
+    project = get_object_or_404(FundingProject.objects.select_related("programme"), pk=pk)
+    access = perms.access_for(request.user, project)
+    if not access.any:
+        raise PermissionDenied
+    return project, access
+
+
+def _partner(request: HttpRequest, pk: int) -> tuple[ProjectPartner, perms.Access]:
+    partner = get_object_or_404(ProjectPartner.objects.select_related("project"), pk=pk)
+    access = perms.access_for(request.user, partner.project)
+    if not access.can_view_partner(partner.pk):
+        raise PermissionDenied
+    return partner, access
+
+
+def _report(request: HttpRequest, pk: int) -> PartnerReport:
+    report = get_object_or_404(
+        PartnerReport.objects.select_related("partner__project", "period"), pk=pk
+    )
+    if not perms.can_view_partner(request.user, report.partner):
+        raise PermissionDenied
+    return report
+
+
+# --- Schemas --------------------------------------------------------------------------------
+
+
+class ProjectIn(Schema):
+    programme: str = Field(..., min_length=1, max_length=200)
+    call: str = Field("", max_length=200)
+    acronym: str = Field(..., min_length=1, max_length=100)
+    title: str = Field("", max_length=300)
+    start_date: dt.date
+    end_date: dt.date
+    total_budget: Decimal = Amount
+    currency: Literal["EUR", "CHF"] = "EUR"
+    period_months: int = Field(6, ge=1, le=36)
+    office_flat_rate: Decimal = Field(Decimal("0.15"), ge=0, le=1, decimal_places=6)
+    flexibility_rate: Decimal = Field(Decimal("0.20"), ge=0, le=1, decimal_places=6)
+
+
+class Created(Schema):
+    id: int
+
+
+class WorkPackageIn(Schema):
+    number: int = Field(..., ge=1, le=999)
+    title: str = Field(..., min_length=1, max_length=200)
+
+
+class PartnerIn(Schema):
+    organisation_id: int
+    role: Literal["lead", "partner", "observer"] = "partner"
+    legal_status: Literal["public", "private"] = "public"
+    vat: str = Field("", max_length=30)
+    currency: Literal["EUR", "CHF"] = "EUR"
+    funding_sources: dict[
+        Literal[
+            "eu_fund",
+            "national_public",
+            "national_private",
+            "swiss_federal",
+            "swiss_cantonal",
+            "own",
+        ],
+        Decimal,
+    ]
+
+
+class RoleIn(Schema):
+    user_id: int
+    role: Literal["lead", "partner", "controller", "auditor"]
+    partner_id: int | None = None
+
+
+class BudgetChangeIn(Schema):
+    work_package_id: int
+    category: Category
+    period_id: int
+    amount: Decimal = Amount
+
+
+class BudgetIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+    changes: list[BudgetChangeIn] = Field(..., min_length=1, max_length=2000)
+    programme_approved: bool = False
+
+
+class BudgetLineOut(Schema):
+    work_package_id: int
+    category: str
+    period_id: int
+    amount: str
+
+
+class BudgetOut(Schema):
+    partner_id: int
+    currency: str
+    total: str
+    funding: dict[str, str]
+    lines: list[BudgetLineOut]
+
+
+class ReportIn(Schema):
+    period_id: int
+
+
+class ItemIn(Schema):
+    work_package_id: int
+    category: Category
+    date: dt.date
+    amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    currency: Literal["EUR", "CHF"]
+    invoice_ref: str = Field("", max_length=100)
+    description: str = Field("", max_length=300)
+    is_ineligible: bool = False
+    ineligible_reason: str = Field("", max_length=300)
+
+
+class ItemOut(Schema):
+    id: int
+    work_package_id: int
+    category: str
+    date: dt.date
+    amount: str
+    currency: str
+    exchange_rate: str | None
+    converted: str
+    deduction: str
+    eligible: str
+    is_flat_rate: bool
+    is_ineligible: bool
+
+
+class ReportOut(Schema):
+    id: int
+    partner_id: int
+    period: int
+    status: str
+    currency: str
+    declared: str
+    eligible: str
+    items: list[ItemOut]
+
+
+class ControlIn(Schema):
+    deduction: Decimal = Amount
+    reason: str = Field("", max_length=300)
+    is_ineligible: bool = False
+
+
+class RowOut(Schema):
+    key: str
+    label: str
+    currency: str
+    planned: str
+    declared: str
+    certified: str
+    absorption: str | None
+
+
+class ClaimOut(Schema):
+    id: int
+    number: int
+    period_id: int
+    certified_total: str
+    amount: str
+    per_partner: dict[str, str]
+
+
+class PaymentIn(Schema):
+    amount: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    received_on: dt.date
+
+
+class PaymentOut(Schema):
+    id: int
+    amount: str
+    transfers: dict[str, str]
+
+
+class RatesIn(Schema):
+    csv: str = Field(..., min_length=1, max_length=1_000_000)
+    source: str = Field("", max_length=200)
+
+
+class RatesOut(Schema):
+    created: int
+    updated: int
+
+
+class RateOut(Schema):
+    currency: str
+    month: str
+    rate: str
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    target: int
+    source_code: str
+    per_period: list[int | None]
+    achieved: int | None
+
+
+def _report_out(report: PartnerReport) -> dict[str, Any]:
+    items = list(report.items.all())
+    return {
+        "id": report.pk,
+        "partner_id": report.partner_id,
+        "period": report.period.number,
+        "status": report.status,
+        "currency": report.partner.currency,
+        "declared": str(sum((i.converted for i in items), queries.ZERO)),
+        "eligible": str(sum((i.eligible for i in items), queries.ZERO)),
+        "items": [
+            {
+                "id": i.pk,
+                "work_package_id": i.work_package_id,
+                "category": i.category,
+                "date": i.date,
+                "amount": str(i.amount),
+                "currency": i.currency,
+                "exchange_rate": str(i.exchange_rate) if i.exchange_rate else None,
+                "converted": str(i.converted),
+                "deduction": str(i.deduction),
+                "eligible": str(i.eligible),
+                "is_flat_rate": i.is_flat_rate,
+                "is_ineligible": i.is_ineligible,
+            }
+            for i in items
+        ],
+    }
+
+
+# --- Projects -------------------------------------------------------------------------------
+
+
+@router.get("/projects", response=list[dict[str, Any]])
+def list_projects(request: HttpRequest) -> list[dict[str, Any]]:
+    """Summaries of the projects the caller takes part in."""
+    return [
+        {"id": p.pk, **queries.project_summary(p)}
+        for p in perms.visible_projects(request.user).select_related("programme")
+    ]
+
+
+@router.post("/projects", response={201: Created})
+def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, dict[str, int]]:
+    project = services.create_project(request.user, **payload.dict())
+    return 201, {"id": project.pk}
+
+
+@router.get("/projects/{pk}", response=dict[str, Any])
+def get_project(request: HttpRequest, pk: int) -> dict[str, Any]:
+    project, access = _project(request, pk)
+    summary = queries.project_summary(project)
+    if not access.sees_all:
+        summary.pop("funds")
+        summary.pop("spent_to_date")
+    return {
+        "id": project.pk,
+        "your_role": access.role_label(),
+        "periods": [
+            {"id": p.pk, "number": p.number, "start": p.start_date, "end": p.end_date}
+            for p in project.periods.all()
+        ],
+        "work_packages": [
+            {"id": w.pk, "number": w.number, "title": w.title} for w in project.work_packages.all()
+        ],
+        "partners": [
+            {
+                "id": p.pk,
+                "number": p.number,
+                "organisation_id": p.organisation_id,
+                "name": str(p.organisation),
+                "role": p.role,
+                "currency": p.currency,
+            }
+            for p in perms.visible_partners(request.user, project)
+        ],
+        **summary,
+    }
+
+
+@router.get("/projects/{pk}/dashboard", response=list[RowOut])
+def dashboard(
+    request: HttpRequest,
+    pk: int,
+    dimension: Literal["partner", "category", "work_package", "period"] = "partner",
+) -> list[dict[str, Any]]:
+    """Planned, declared and certified amounts per partner, category, work package or period."""
+    project, access = _project(request, pk)
+    scope = None if access.sees_all else access.own | access.controlled
+    return [
+        {
+            "key": str(r.key),
+            "label": r.label,
+            "currency": r.currency,
+            "planned": str(r.planned),
+            "declared": str(r.declared),
+            "certified": str(r.certified),
+            "absorption": str(r.absorption) if r.absorption is not None else None,
+        }
+        for r in queries.planned_vs_spent(project, dimension, scope)
+    ]
+
+
+@router.get("/projects/{pk}/indicators", response=list[IndicatorOut])
+def indicators(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    project, _access = _project(request, pk)
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "target": r.target,
+            "source_code": r.source_code,
+            "per_period": r.per_period,
+            "achieved": r.achieved,
+        }
+        for r in queries.indicator_table(project)
+    ]
+
+
+@router.post("/projects/{pk}/work-packages", response={201: Created})
+def add_work_package(
+    request: HttpRequest, pk: int, payload: WorkPackageIn
+) -> tuple[int, dict[str, int]]:
+    project, _access = _project(request, pk)
+    wp = services.add_work_package(request.user, project, payload.number, payload.title)
+    return 201, {"id": wp.pk}
+
+
+@router.post("/projects/{pk}/partners", response={201: Created})
+def add_partner(request: HttpRequest, pk: int, payload: PartnerIn) -> tuple[int, dict[str, int]]:
+    project, _access = _project(request, pk)
+    org = get_object_or_404(Organisation, pk=payload.organisation_id)
+    partner = services.add_partner(
+        request.user,
+        project,
+        org,
+        role=payload.role,
+        legal_status=payload.legal_status,
+        vat=payload.vat,
+        currency=payload.currency,
+        funding_sources={str(k): v for k, v in payload.funding_sources.items()},
+    )
+    return 201, {"id": partner.pk}
+
+
+@router.post("/projects/{pk}/roles", response={201: Created})
+def assign_role(request: HttpRequest, pk: int, payload: RoleIn) -> tuple[int, dict[str, int]]:
+    from django.contrib.auth import get_user_model
+
+    project, _access = _project(request, pk)
+    user = get_object_or_404(get_user_model(), pk=payload.user_id)
+    partner = (
+        get_object_or_404(ProjectPartner, pk=payload.partner_id, project=project)
+        if payload.partner_id
+        else None
+    )
+    role = services.assign_role(request.user, project, user, payload.role, partner)
+    return 201, {"id": role.pk}
+
+
+@router.post("/projects/{pk}/periods/{number}/claim", response={201: ClaimOut})
+def create_claim(request: HttpRequest, pk: int, number: int) -> tuple[int, dict[str, Any]]:
+    project, _access = _project(request, pk)
+    period = get_object_or_404(project.periods, number=number)
+    claim = services.create_payment_claim(request.user, period)
+    return 201, _claim_out(claim)
+
+
+def _claim_out(claim: PaymentClaim) -> dict[str, Any]:
+    return {
+        "id": claim.pk,
+        "number": claim.number,
+        "period_id": claim.period_id,
+        "certified_total": str(claim.certified_total),
+        "amount": str(claim.amount),
+        "per_partner": claim.per_partner,
+    }
+
+
+@router.get("/projects/{pk}/claims", response=list[ClaimOut])
+def list_claims(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    project, access = _project(request, pk)
+    if not access.sees_all:
+        raise PermissionDenied
+    return [_claim_out(c) for c in project.claims.all()]
+
+
+@router.post("/claims/{pk}/payments", response={201: PaymentOut})
+def record_payment(request: HttpRequest, pk: int, payload: PaymentIn) -> tuple[int, dict[str, Any]]:
+    claim = get_object_or_404(PaymentClaim.objects.select_related("project"), pk=pk)
+    _project(request, claim.project_id)
+    payment = services.record_payment(request.user, claim, payload.amount, payload.received_on)
+    return 201, {
+        "id": payment.pk,
+        "amount": str(payment.amount),
+        "transfers": {str(t.partner_id): str(t.amount) for t in payment.transfers.all()},
+    }
+
+
+# --- Budgets --------------------------------------------------------------------------------
+
+
+def _budget_out(partner: ProjectPartner) -> dict[str, Any]:
+    funding = next(
+        pf for pf in queries.partner_funding(partner.project) if pf.partner.pk == partner.pk
+    )
+    return {
+        "partner_id": partner.pk,
+        "currency": partner.currency,
+        "total": str(funding.total),
+        "funding": {k: str(v) for k, v in funding.shares.items()},
+        "lines": [
+            {
+                "work_package_id": line.work_package_id,
+                "category": line.category,
+                "period_id": line.period_id,
+                "amount": str(line.amount),
+            }
+            for line in partner.budget_lines.order_by("work_package_id", "period_id", "category")
+        ],
+    }
+
+
+@router.get("/partners/{pk}/budget", response=BudgetOut)
+def get_budget(request: HttpRequest, pk: int) -> dict[str, Any]:
+    partner, _access = _partner(request, pk)
+    return _budget_out(partner)
+
+
+@router.post("/partners/{pk}/budget", response=BudgetOut)
+def modify_budget(request: HttpRequest, pk: int, payload: BudgetIn) -> dict[str, Any]:
+    """Change budget lines; recorded as a new version and checked against the flexibility rule."""
+    partner, _access = _partner(request, pk)
+    services.modify_budget(
+        request.user,
+        partner,
+        [
+            services.BudgetChange(c.work_package_id, c.category, c.period_id, c.amount)
+            for c in payload.changes
+        ],
+        payload.reason,
+        programme_approved=payload.programme_approved,
+    )
+    return _budget_out(partner)
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+@router.post("/partners/{pk}/reports", response={201: ReportOut})
+def create_report(request: HttpRequest, pk: int, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+    partner, _access = _partner(request, pk)
+    period = get_object_or_404(partner.project.periods, pk=payload.period_id)
+    report = services.create_report(request.user, partner, period)
+    return 201, _report_out(report)
+
+
+@router.get("/reports/{pk}", response=ReportOut)
+def get_report(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _report_out(_report(request, pk))
+
+
+@router.post("/reports/{pk}/items", response={201: ItemOut})
+def add_item(request: HttpRequest, pk: int, payload: ItemIn) -> tuple[int, dict[str, Any]]:
+    """Declare an expenditure item (attachments are uploaded through the report page)."""
+    report = _report(request, pk)
+    item = services.add_expenditure(request.user, report, **payload.dict())
+    out = _report_out(report)
+    return 201, next(i for i in out["items"] if i["id"] == item.pk)
+
+
+@router.post("/reports/{pk}/submit", response=ReportOut)
+def submit(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _report_out(services.submit_report(request.user, _report(request, pk)))
+
+
+@router.post("/reports/{pk}/start-control", response=ReportOut)
+def start_control(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _report_out(services.start_control(request.user, _report(request, pk)))
+
+
+@router.post("/reports/{pk}/certify", response=ReportOut)
+def certify(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _report_out(services.certify_report(request.user, _report(request, pk)))
+
+
+@router.post("/items/{pk}/control", response=ReportOut)
+def control_item(request: HttpRequest, pk: int, payload: ControlIn) -> dict[str, Any]:
+    item = get_object_or_404(ExpenditureItem, pk=pk)
+    report = _report(request, item.report_id)
+    services.control_item(
+        request.user,
+        item,
+        deduction=payload.deduction,
+        reason=payload.reason,
+        is_ineligible=payload.is_ineligible,
+    )
+    return _report_out(report)
+
+
+# --- Exchange rates -------------------------------------------------------------------------
+
+
+@router.get("/rates", response=list[RateOut])
+def list_rates(request: HttpRequest) -> list[dict[str, str]]:
+    return [
+        {"currency": r.currency, "month": r.month.strftime("%Y-%m"), "rate": str(r.rate)}
+        for r in ExchangeRate.objects.all()[:600]
+    ]
+
+
+@router.post("/rates", response=RatesOut)
+def import_rates(request: HttpRequest, payload: RatesIn) -> dict[str, int]:
+    """Import monthly rates from CSV text (``month,currency,rate``); all rows or none."""
+    result = services.import_exchange_rates(request.user, payload.csv, payload.source)
+    return {"created": result.created, "updated": result.updated}

@@ -1,6 +1,6 @@
-"""The real project as a demo: Alps Bio Cluster, Interreg IV B Alpine Space 2007–2013.
+"""The real project as a demo: Alps Bio Cluster, Interreg IV B Alpine Space 2007-2013.
 
-Public facts (from the project's public launch): the acronym, the programme, 2008–2011, the total
+Public facts (from the project's public launch): the acronym, the programme, 2008-2011, the total
 eligible budget of EUR 1,862,505, the 76% ERDF rate, ADEBAG as coordinator and the partners
 named below. NOT public, and therefore marked ``is_illustrative`` and shown as an "illustrative
 example" in every page: the exact start and end days, the work packages, the split of the budget
@@ -229,7 +229,7 @@ def find_or_create_organisation(spec: dict[str, Any]) -> Organisation:
 
 
 def _spread(partner: ProjectPartner, total: Decimal, office_rate: Decimal) -> list[Any]:
-    """Split a partner total over work packages × periods × categories, exactly to the cent."""
+    """Split a partner total over work packages x periods x categories, exactly to the cent."""
     project = partner.project
     wps = list(project.work_packages.order_by("number"))
     periods = list(project.periods.order_by("number"))
@@ -265,7 +265,7 @@ def load_demo() -> FundingProject:
         return existing
     project = services.create_project(
         None,
-        programme="Interreg IV B Alpine Space 2007–2013",
+        programme="Interreg IV B Alpine Space 2007-2013",
         call="Alpine Space programme call",
         fund="ERDF",
         acronym=ACRONYM,
@@ -277,7 +277,7 @@ def load_demo() -> FundingProject:
         period_months=6,
         is_illustrative=True,
         source_note=(
-            "Total, rate, dates (2008–2011), programme and partners: public launch of the project. "
+            "Total, rate, dates (2008-2011), programme and partners: public launch of the project. "
             "Exact days, work packages and the partner split: illustrative example."
         ),
     )
@@ -293,6 +293,7 @@ def load_demo() -> FundingProject:
     for spec in PARTNERS:
         org = find_or_create_organisation(spec)
         swiss = "chf_budget" in spec
+        sources: dict[str, Decimal]
         if swiss:
             sources = {
                 SourceKind.SWISS_FEDERAL: Decimal("0.5"),

@@ -17,9 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from alpsbio.core.models import TimeStamped
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-RATE = {"max_digits": 7, "decimal_places": 6}
-
 
 class Currency(models.TextChoices):
     EUR = "EUR", "EUR"
@@ -63,7 +60,7 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
 
     def __str__(self) -> str:
-        return f"{self.programme} – {self.name}"
+        return f"{self.programme} - {self.name}"
 
 
 class FundingProject(TimeStamped):
@@ -76,13 +73,21 @@ class FundingProject(TimeStamped):
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
-    total_budget = models.DecimalField(_("total eligible budget (as approved)"), **MONEY)
+    total_budget = models.DecimalField(
+        _("total eligible budget (as approved)"), max_digits=14, decimal_places=2
+    )
     period_months = models.PositiveSmallIntegerField(_("reporting period (months)"), default=6)
     office_flat_rate = models.DecimalField(
-        _("office and administration flat rate"), default=Decimal("0.15"), **RATE
+        _("office and administration flat rate"),
+        default=Decimal("0.15"),
+        max_digits=7,
+        decimal_places=6,
     )
     flexibility_rate = models.DecimalField(
-        _("budget flexibility per category"), default=Decimal("0.20"), **RATE
+        _("budget flexibility per category"),
+        default=Decimal("0.20"),
+        max_digits=7,
+        decimal_places=6,
     )
     is_illustrative = models.BooleanField(
         _("illustrative figures"),
@@ -113,7 +118,7 @@ class ReportingPeriod(models.Model):
         verbose_name_plural = _("reporting periods")
 
     def __str__(self) -> str:
-        return f"P{self.number} ({self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d})"
+        return f"P{self.number} ({self.start_date:%Y-%m-%d}-{self.end_date:%Y-%m-%d})"
 
 
 class WorkPackage(models.Model):
@@ -255,7 +260,7 @@ class FundingSource(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=SourceKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
-    rate = models.DecimalField(_("rate"), **RATE)
+    rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=6)
 
     class Meta:
         ordering = ["partner", "kind"]
@@ -296,7 +301,7 @@ class ProjectRole(models.Model):
 
 
 class BudgetLine(models.Model):
-    """Planned amount for partner × work package × cost category × period (partner currency)."""
+    """Planned amount for partner x work package x cost category x period (partner currency)."""
 
     partner = models.ForeignKey(
         ProjectPartner, on_delete=models.CASCADE, related_name="budget_lines"
@@ -304,7 +309,7 @@ class BudgetLine(models.Model):
     work_package = models.ForeignKey(WorkPackage, on_delete=models.CASCADE, related_name="+")
     category = models.CharField(_("category"), max_length=16, choices=CostCategory.choices)
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
 
     class Meta:
         unique_together = [("partner", "work_package", "category", "period")]
@@ -405,16 +410,20 @@ class ExpenditureItem(TimeStamped):
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=300, blank=True)
     invoice_ref = models.CharField(_("invoice reference"), max_length=100, blank=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     exchange_rate = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
-    converted = models.DecimalField(_("amount in partner currency"), **MONEY)
+    converted = models.DecimalField(
+        _("amount in partner currency"), max_digits=14, decimal_places=2
+    )
     is_flat_rate = models.BooleanField(default=False, editable=False)
     is_ineligible = models.BooleanField(_("ineligible"), default=False)
     ineligible_reason = models.CharField(_("why ineligible"), max_length=300, blank=True)
-    deduction = models.DecimalField(_("deduction by control"), default=Decimal("0.00"), **MONEY)
+    deduction = models.DecimalField(
+        _("deduction by control"), default=Decimal("0.00"), max_digits=14, decimal_places=2
+    )
     deduction_reason = models.CharField(_("reason for deduction"), max_length=300, blank=True)
-    eligible = models.DecimalField(_("eligible amount"), **MONEY)
+    eligible = models.DecimalField(_("eligible amount"), max_digits=14, decimal_places=2)
     attachment = models.FileField(_("attachment"), upload_to="funding/%Y/%m/", blank=True)
     # Denormalised for dashboard aggregation (kept in step by the services).
     partner = models.ForeignKey(ProjectPartner, on_delete=models.CASCADE, related_name="+")
@@ -460,8 +469,10 @@ class PaymentClaim(TimeStamped):
     project = models.ForeignKey(FundingProject, on_delete=models.CASCADE, related_name="claims")
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="claims")
     number = models.PositiveSmallIntegerField(_("number"))
-    certified_total = models.DecimalField(_("certified eligible costs"), **MONEY)
-    amount = models.DecimalField(_("fund share claimed"), **MONEY)
+    certified_total = models.DecimalField(
+        _("certified eligible costs"), max_digits=14, decimal_places=2
+    )
+    amount = models.DecimalField(_("fund share claimed"), max_digits=14, decimal_places=2)
     per_partner: models.JSONField[Any] = models.JSONField(default=dict)
 
     class Meta:
@@ -477,7 +488,7 @@ class PaymentClaim(TimeStamped):
 class Payment(TimeStamped):
     claim = models.ForeignKey(PaymentClaim, on_delete=models.CASCADE, related_name="payments")
     received_on = models.DateField(_("received on"))
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
 
     class Meta:
         ordering = ["claim", "received_on"]
@@ -493,7 +504,7 @@ class Transfer(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transfers")
     partner = models.ForeignKey(ProjectPartner, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
 
     class Meta:
         unique_together = [("payment", "partner")]

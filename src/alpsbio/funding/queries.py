@@ -312,7 +312,7 @@ def indicator_table(project: FundingProject) -> list[IndicatorRow]:
 
 
 def budget_matrix(partner: ProjectPartner) -> dict[str, Any]:
-    """A partner's budget as rows (work package × category) and columns (periods), with totals
+    """A partner's budget as rows (work package x category) and columns (periods), with totals
     that reconcile: every row, column and the grand total are sums of the stored lines."""
     periods = list(partner.project.periods.all())
     wps = list(partner.project.work_packages.all())
@@ -322,7 +322,7 @@ def budget_matrix(partner: ProjectPartner) -> dict[str, Any]:
             "work_package_id", "category", "period_id", "amount"
         )
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for wp in wps:
         for cat in CostCategory:
             values = [cells.get((wp.pk, cat.value, p.pk), ZERO) for p in periods]

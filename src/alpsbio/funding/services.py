@@ -508,14 +508,14 @@ def modify_budget(
         if amount < 0 or quantize(amount, partner.currency) != amount:
             raise ValidationError({"amount": _("A positive amount with at most two decimals.")})
         proposed[_line_key(change.work_package_id, change.category, change.period_id)] = str(amount)
-    # Office and administration = flat rate × staff, per work package and period.
+    # Office and administration = flat rate x staff, per work package and period.
     for key in [k for k in proposed if k.split("/")[1] == CostCategory.OFFICE]:
         del proposed[key]
-    for key, amount in list(proposed.items()):
+    for key, value in list(proposed.items()):
         wp, cat, per = key.split("/")
         if cat == CostCategory.STAFF:
             proposed[_line_key(int(wp), CostCategory.OFFICE, int(per))] = str(
-                flat_rate(Decimal(amount), project.office_flat_rate, partner.currency)
+                flat_rate(Decimal(value), project.office_flat_rate, partner.currency)
             )
     proposed = {k: v for k, v in proposed.items() if Decimal(v) != 0}
     is_baseline = not BudgetVersion.objects.filter(project=project, partner=partner).exists()
@@ -705,7 +705,7 @@ def _eligible(item: ExpenditureItem) -> Decimal:
 
 
 def refresh_flat_rates(report: PartnerReport) -> None:
-    """(Re)write the office and administration rows: flat rate × staff, per work package."""
+    """(Re)write the office and administration rows: flat rate x staff, per work package."""
     project = report.partner.project
     currency = report.partner.currency
     ExpenditureItem.objects.filter(report=report, is_flat_rate=True).delete()
