@@ -1,6 +1,21 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
 class SurveyConfig(AppConfig):
     name = "alpsbio.survey"
     label = "survey"
+
+    def ready(self) -> None:
+        # Funding reports count survey respondents per reporting period (if funding is there).
+        try:
+            from alpsbio.funding.indicators import register_indicator_source
+        except ImportError:  # pragma: no cover - funding is an optional neighbour
+            return
+        from alpsbio.survey.queries import count_survey_respondents
+
+        def survey_respondents(project: object, start: object, end: object) -> int:
+            return count_survey_respondents(start, end)  # type: ignore[arg-type]
+
+        register_indicator_source("survey_respondents", survey_respondents)
