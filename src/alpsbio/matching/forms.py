@@ -1,0 +1,144 @@
+"""Forms of the matching pages. They only parse; validation of meaning lives in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from alpsbio.core.i18n import LANGUAGE_CODES
+from alpsbio.directory.models import Organisation, OrganisationType
+from alpsbio.matching.models import Opportunity, OpportunityType
+
+LANG_LABELS = {"en": _("English"), "fr": _("French"), "it": _("Italian"), "de": _("German")}
+
+
+class OpportunityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=OpportunityType.choices)
+    trl = forms.TypedChoiceField(
+        label=_("Technology readiness level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + [(i, str(i)) for i in range(1, 10)],
+    )
+    keywords = forms.CharField(label=_("Keywords (comma-separated)"), required=False)
+    nace_codes = forms.CharField(
+        label=_("NACE codes (comma-separated, e.g. 72.11, 21.20)"), required=False
+    )
+    partner_types = forms.MultipleChoiceField(
+        label=_("Partner types sought"),
+        required=False,
+        choices=OrganisationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    partner_regions = forms.CharField(
+        label=_("Countries or regions sought (FR, ITC4, ...; empty: anywhere)"), required=False
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=_("Organisation"), queryset=organisations
+            )
+            self.order_fields(["organisation"])
+        for lang in LANGUAGE_CODES:
+            name = LANG_LABELS[lang]
+            self.fields[f"title_{lang}"] = forms.CharField(
+                label=_("Title (%s)") % name,
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"lang": lang}),
+            )
+            self.fields[f"summary_{lang}"] = forms.CharField(
+                label=_("Summary (%s)") % name,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "lang": lang}),
+            )
+            self.fields[f"description_{lang}"] = forms.CharField(
+                label=_("Description (%s)") % name,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 5, "lang": lang}),
+            )
+
+    @classmethod
+    def initial_from(cls, opp: Opportunity) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "kind": opp.kind,
+            "trl": opp.trl,
+            "keywords": ", ".join(opp.keywords or []),
+            "nace_codes": ", ".join(n.code for n in opp.nace_codes.all()),
+            "partner_types": opp.partner_types,
+            "expires_on": opp.expires_on,
+            "partner_regions": ", ".join(opp.partner_regions or []),
+        }
+        for lang in LANGUAGE_CODES:
+            for f in ("title", "summary", "description"):
+                initial[f"{f}_{lang}"] = (getattr(opp, f) or {}).get(lang, "")
+        return initial
+
+    def to_data(self) -> dict[str, Any]:
+        """The service's input dictionary from the cleaned form."""
+        c = self.cleaned_data
+        data: dict[str, Any] = {
+            "kind": c["kind"],
+            "trl": c.get("trl"),
+            "keywords": c.get("keywords") or "",
+            "nace_codes": c.get("nace_codes") or "",
+            "partner_types": c.get("partner_types") or [],
+            "partner_regions": c.get("partner_regions") or "",
+            "expires_on": c.get("expires_on"),
+        }
+        for f in ("title", "summary", "description"):
+            data[f] = {lang: c.get(f"{f}_{lang}") or "" for lang in LANGUAGE_CODES}
+        return data
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What should change"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InterestForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=Organisation.objects.none()
+    )
+    message = forms.CharField(
+        label=_("Why are you interested?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=10,
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations if organisations is not None else Organisation.objects.none()
+
+
+class FollowUpForm(forms.Form):
+    meeting = forms.BooleanField(label=_("We met"), required=False)
+    agreement = forms.BooleanField(label=_("We signed a cooperation agreement"), required=False)
+    joint_project = forms.BooleanField(label=_("We started a joint project"), required=False)
+    comment = forms.CharField(
+        label=_("Anything to add?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Describe the partner you need, in English, French, Italian or German"),
+        max_length=500,
+        required=False,
+    )
+
+
+class PreferenceForm(forms.Form):
+    weekly_digest = forms.BooleanField(label=_("Weekly e-mail of new matches"), required=False)

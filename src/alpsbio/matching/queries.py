@@ -1,0 +1,273 @@
+"""Reads of the matching app: lists, suggestions with explanations, reports, indicator counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from alpsbio.accounts import permissions as base
+from alpsbio.directory.models import Network, Organisation
+from alpsbio.matching import index as match_index
+from alpsbio.matching import permissions
+from alpsbio.matching.models import (
+    ExpressionOfInterest,
+    Opportunity,
+    OpportunityStatus,
+    OutcomeFollowUp,
+)
+
+
+def opportunities_for(
+    user: Any,
+    *,
+    kind: str = "",
+    status: str = "",
+    organisation_id: int | None = None,
+    q: str = "",
+) -> QuerySet[Opportunity]:
+    qs = Opportunity.objects.filter(permissions.visible_opportunities_filter(user)).distinct()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if q:
+        qs = qs.filter(Q(search_text__icontains=q) | Q(reference__iexact=q))
+    return qs.select_related("organisation", "organisation__nuts2")
+
+
+def review_queue(user: Any) -> QuerySet[Opportunity]:
+    if not base.is_cluster_manager(user):
+        return Opportunity.objects.none()
+    managed = Organisation.objects.filter(base.managed_organisations_filter(user)).values("pk")
+    return (
+        Opportunity.objects.filter(status=OpportunityStatus.SUBMITTED, organisation_id__in=managed)
+        .select_related("organisation")
+        .order_by("submitted_at")
+    )
+
+
+def eois_for(user: Any) -> QuerySet[ExpressionOfInterest]:
+    return (
+        ExpressionOfInterest.objects.filter(permissions.visible_eois_filter(user))
+        .distinct()
+        .select_related("opportunity__organisation", "organisation", "author")
+    )
+
+
+def shared_contacts(user: Any, eoi: ExpressionOfInterest) -> dict[str, list[dict[str, str]]]:
+    """People of both organisations with consent, once accepted; empty otherwise."""
+    if not permissions.can_see_contacts(user, eoi):
+        return {"owner": [], "responder": []}
+
+    def people(org: Organisation) -> list[dict[str, str]]:
+        rows = []
+        for p in org.people.filter(consent_given_at__isnull=False):
+            row = {"name": f"{p.first_name} {p.last_name}"}
+            for f in p.VISIBLE_FIELDS:
+                if p.field_visibility(f) != "private" and getattr(p, f):
+                    row[f] = str(getattr(p, f))
+            rows.append(row)
+        return rows
+
+    return {"owner": people(eoi.opportunity.organisation), "responder": people(eoi.organisation)}
+
+
+def pending_follow_ups(user: Any) -> QuerySet[OutcomeFollowUp]:
+    """Questions waiting for an answer from one of the user's organisations (for the dashboard)."""
+    if not getattr(user, "is_authenticated", False):
+        return OutcomeFollowUp.objects.none()
+    org_ids = list(permissions.member_organisations(user).values_list("pk", flat=True))
+    return (
+        OutcomeFollowUp.objects.filter(answered_at__isnull=True)
+        .filter(
+            Q(side=OutcomeFollowUp.Side.OWNER, eoi__opportunity__organisation_id__in=org_ids)
+            | Q(side=OutcomeFollowUp.Side.RESPONDER, eoi__organisation_id__in=org_ids)
+        )
+        .select_related("eoi__opportunity", "eoi__organisation")
+    )
+
+
+# --- Suggestions ------------------------------------------------------------------------------
+
+
+@dataclass
+class ExplainedSuggestion:
+    key: str
+    org_id: int
+    opp_id: int | None
+    name: str
+    kind: str
+    score: float
+    is_demo: bool
+    reasons: list[str]
+    topics: list[str]
+    common_partners: list[str]
+    crosses_border: bool
+    crosses_sector: bool
+    organisation_name: str = ""
+
+
+def _explained(
+    source_key: str, items: list[match_index.Suggestion], lang: str | None
+) -> list[ExplainedSuggestion]:
+    names = dict(
+        Organisation.objects.filter(pk__in=[s.org_id for s in items]).values_list(
+            "pk", "legal_name"
+        )
+    )
+    out = []
+    for s in items:
+        e = match_index.explain(source_key, s, lang)
+        out.append(
+            ExplainedSuggestion(
+                key=s.key,
+                org_id=s.org_id,
+                opp_id=s.opp_id,
+                name=s.name,
+                kind=s.kind,
+                score=s.score,
+                is_demo=s.is_demo,
+                reasons=e["reasons"],
+                topics=e["topics"],
+                common_partners=e["common_partners"],
+                crosses_border=e["crosses_border"],
+                crosses_sector=e["crosses_sector"],
+                organisation_name=names.get(s.org_id, ""),
+            )
+        )
+    return out
+
+
+def suggested_partners(
+    org_id: int, limit: int = 10, lang: str | None = None
+) -> list[ExplainedSuggestion]:
+    idx = match_index.get_index()
+    return _explained(f"org:{org_id}", idx.suggest_partners(org_id, limit), lang)
+
+
+def opportunity_matches(
+    opp_id: int, limit: int = 10, lang: str | None = None
+) -> list[ExplainedSuggestion]:
+    idx = match_index.get_index()
+    return _explained(f"opp:{opp_id}", idx.opportunity_matches(opp_id, limit), lang)
+
+
+def search_partners(
+    query: str, limit: int = 20, lang: str | None = None, org_id: int | None = None
+) -> list[ExplainedSuggestion]:
+    idx = match_index.get_index()
+    return _explained(
+        f"org:{org_id}" if org_id else "query", idx.search(query, limit, org_id), lang
+    )
+
+
+def new_matches_for_user(
+    user: Any, since: dt.datetime, limit: int = 10, lang: str | None = None
+) -> list[tuple[Opportunity, ExplainedSuggestion]]:
+    """Matches published since ``since`` for the published opportunities of the user's orgs."""
+    own = Opportunity.objects.filter(
+        organisation__in=permissions.member_organisations(user),
+        status=OpportunityStatus.PUBLISHED,
+    )
+    fresh = set(
+        Opportunity.objects.filter(
+            status=OpportunityStatus.PUBLISHED, published_at__gte=since
+        ).values_list("pk", flat=True)
+    )
+    out: list[tuple[Opportunity, ExplainedSuggestion]] = []
+    for opp in own[:20]:
+        for m in opportunity_matches(opp.pk, limit=20, lang=lang):
+            if m.opp_id in fresh:
+                out.append((opp, m))
+    out.sort(key=lambda pair: -pair[1].score)
+    return out[:limit]
+
+
+# --- Reports and indicators -------------------------------------------------------------------
+
+
+def _member_region(org: Organisation) -> str:
+    """The member region (NUTS-2 code) of an organisation, or its country."""
+    region = org.nuts2 or org.nuts3
+    return region.code[:4] if region else org.country_code
+
+
+def outcome_report(user: Any) -> dict[str, Any]:
+    """Expressions of interest and their outcomes per region and per thematic network."""
+    eois = ExpressionOfInterest.objects.select_related(
+        "opportunity__organisation__nuts2", "opportunity__organisation__nuts3"
+    ).prefetch_related("follow_ups", "opportunity__organisation__network_memberships")
+    if not base.is_platform_admin(user):
+        managed = Organisation.objects.filter(base.managed_organisations_filter(user)).values("pk")
+        eois = eois.filter(
+            Q(opportunity__organisation_id__in=managed) | Q(organisation_id__in=managed)
+        )
+    networks = {n.pk: str(n) for n in Network.objects.all()}
+
+    def blank() -> dict[str, int]:
+        return {
+            "eois": 0,
+            "accepted": 0,
+            "answered": 0,
+            "meeting": 0,
+            "agreement": 0,
+            "joint_project": 0,
+        }
+
+    by_region: dict[str, dict[str, int]] = {}
+    by_network: dict[str, dict[str, int]] = {}
+    totals = blank()
+    for eoi in eois:
+        org = eoi.opportunity.organisation
+        fus = [f for f in eoi.follow_ups.all() if f.answered_at]
+        row = {
+            "eois": 1,
+            "accepted": int(eoi.status == ExpressionOfInterest.Status.ACCEPTED),
+            "answered": int(bool(fus)),
+            "meeting": int(any(f.meeting for f in fus)),
+            "agreement": int(any(f.agreement for f in fus)),
+            "joint_project": int(any(f.joint_project for f in fus)),
+        }
+        targets = [by_region.setdefault(_member_region(org), blank()), totals]
+        for m in org.network_memberships.all():
+            targets.append(by_network.setdefault(networks.get(m.network_id, "?"), blank()))
+        for t in targets:
+            for k, v in row.items():
+                t[k] += v
+    return {
+        "regions": dict(sorted(by_region.items())),
+        "networks": dict(sorted(by_network.items())),
+        "totals": totals,
+    }
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end, dt.time.max, tzinfo=tz),
+    )
+
+
+def count_expressions_of_interest(start: dt.date, end: dt.date) -> int:
+    """Indicator: expressions of interest made between ``start`` and ``end`` (inclusive)."""
+    lo, hi = _bounds(start, end)
+    return ExpressionOfInterest.objects.filter(created_at__gte=lo, created_at__lte=hi).count()
+
+
+def count_cooperation_agreements(start: dt.date, end: dt.date) -> int:
+    """Indicator: distinct expressions of interest for which either side reported an agreement,
+    answered between ``start`` and ``end`` (inclusive)."""
+    lo, hi = _bounds(start, end)
+    return (
+        OutcomeFollowUp.objects.filter(agreement=True, answered_at__gte=lo, answered_at__lte=hi)
+        .values("eoi_id")
+        .distinct()
+        .count()
+    )

@@ -1,0 +1,233 @@
+"""Background work of the matching app (django-tasks). Tasks take IDs and load inside the worker.
+
+Scheduled ones (``expire_opportunities_daily``, ``ask_follow_ups_daily``, ``send_weekly_digests``)
+are enqueued by ``alpsbio matching_cron daily|weekly`` from cron or a systemd timer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from alpsbio.accounts.models import OrganisationRole, RegionalManager, User
+from alpsbio.core.i18n import language
+from alpsbio.matching import services
+from alpsbio.matching.models import (
+    ExpressionOfInterest,
+    MatchingPreference,
+    Opportunity,
+    OutcomeFollowUp,
+)
+
+logger = logging.getLogger("alpsbio.matching")
+FOLLOW_UP_SALT = "alpsbio.matching.follow-up"
+UNSUBSCRIBE_SALT = "alpsbio.matching.unsubscribe"
+
+
+def absolute(path: str) -> str:
+    base = str(getattr(settings, "ALPSBIO_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return base + path
+
+
+def follow_up_token(follow_up_id: int, user_id: int) -> str:
+    return signing.dumps({"f": follow_up_id, "u": user_id}, salt=FOLLOW_UP_SALT)
+
+
+def read_follow_up_token(token: str, max_age_days: int = 120) -> tuple[int, int]:
+    data = signing.loads(token, salt=FOLLOW_UP_SALT, max_age=dt.timedelta(days=max_age_days))
+    return int(data["f"]), int(data["u"])
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return signing.dumps(user_id, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> int:
+    return int(signing.loads(token, salt=UNSUBSCRIBE_SALT))
+
+
+def _editors(org_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            organisation_roles__organisation_id=org_id,
+            organisation_roles__role=OrganisationRole.Role.EDITOR,
+        ).distinct()
+    )
+
+
+def _members(org_id: int) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, organisation_roles__organisation_id=org_id).distinct()
+    )
+
+
+def _managers_of(opp: Opportunity) -> list[User]:
+    from alpsbio.accounts.permissions import region_code_of
+
+    code = region_code_of(opp.organisation)
+    return [
+        rm.user
+        for rm in RegionalManager.objects.select_related("user", "region")
+        if rm.user.is_active and code.startswith(rm.region.code)
+    ]
+
+
+def _mail(user: User, template: str, context: dict[str, Any]) -> None:
+    """Render ``matching/email/<template>_{subject,body}.txt`` in the recipient's language."""
+    if not user.email:
+        return
+    with language(user.preferred_language or "en"):
+        ctx = {"user": user, **context}
+        subject = render_to_string(f"matching/email/{template}_subject.txt", ctx).strip()
+        body = render_to_string(f"matching/email/{template}_body.txt", ctx)
+    send_mail(subject, body, None, [user.email])
+
+
+@task()
+def embed_opportunity(opportunity_id: int) -> int:
+    """Compute (or reuse, by content hash) the vector of one opportunity's text."""
+    from alpsbio.matching import index
+
+    profiles = index.load_opp_profiles([opportunity_id])
+    opp = Opportunity.objects.filter(pk=opportunity_id).first()
+    if opp is None:
+        return 0
+    if not profiles:  # not published yet: embed its text anyway, so publishing is instant
+        texts = index._opp_texts(opp)
+        text = "\n".join(v for v in texts.values() if v)
+        return index.embed_texts({services.content_hash(text): text}) if text else 0
+    return index.embed_texts({p.hash: p.text for p in profiles if p.text})
+
+
+@task()
+def embed_all_profiles() -> int:
+    """Embed every organisation and published opportunity not cached for the current model."""
+    from alpsbio.matching import index
+
+    profiles = index.load_org_profiles() + index.load_opp_profiles()
+    return index.embed_texts({p.hash: p.text for p in profiles if p.text})
+
+
+@task()
+def notify_opportunity_submitted(opportunity_id: int) -> int:
+    opp = Opportunity.objects.select_related("organisation").get(pk=opportunity_id)
+    url = absolute(reverse("matching:detail", args=[opp.pk]))
+    managers = _managers_of(opp)
+    for user in managers:
+        _mail(user, "submitted", {"opp": opp, "url": url})
+    return len(managers)
+
+
+@task()
+def notify_opportunity_reviewed(opportunity_id: int) -> int:
+    opp = Opportunity.objects.select_related("organisation").get(pk=opportunity_id)
+    url = absolute(reverse("matching:detail", args=[opp.pk]))
+    editors = _editors(opp.organisation_id)
+    for user in editors:
+        _mail(user, "reviewed", {"opp": opp, "url": url})
+    return len(editors)
+
+
+@task()
+def notify_eoi_created(eoi_id: int) -> int:
+    """Tell the owner's editors and its regional manager(s), each in their own language."""
+    eoi = ExpressionOfInterest.objects.select_related(
+        "opportunity__organisation", "organisation"
+    ).get(pk=eoi_id)
+    url = absolute(reverse("matching:eoi_detail", args=[eoi.pk]))
+    recipients = {u.pk: u for u in _editors(eoi.opportunity.organisation_id)}
+    recipients.update({u.pk: u for u in _managers_of(eoi.opportunity)})
+    for user in recipients.values():
+        _mail(user, "eoi_created", {"eoi": eoi, "opp": eoi.opportunity, "url": url})
+    return len(recipients)
+
+
+@task()
+def notify_eoi_decided(eoi_id: int) -> int:
+    eoi = ExpressionOfInterest.objects.select_related(
+        "opportunity__organisation", "organisation"
+    ).get(pk=eoi_id)
+    url = absolute(reverse("matching:eoi_detail", args=[eoi.pk]))
+    recipients = _members(eoi.organisation_id)
+    for user in recipients:
+        _mail(user, "eoi_decided", {"eoi": eoi, "opp": eoi.opportunity, "url": url})
+    return len(recipients)
+
+
+@task()
+def send_follow_up(follow_up_id: int) -> int:
+    """E-mail each person of the asked side a signed link to answer without logging in."""
+    fu = OutcomeFollowUp.objects.select_related(
+        "eoi__opportunity__organisation", "eoi__organisation"
+    ).get(pk=follow_up_id)
+    org_id = fu.organisation_id
+    users = _members(org_id)
+    for user in users:
+        token = follow_up_token(fu.pk, user.pk)
+        url = absolute(reverse("matching:follow_up_answer", args=[token]))
+        _mail(user, "follow_up", {"fu": fu, "eoi": fu.eoi, "opp": fu.eoi.opportunity, "url": url})
+    return len(users)
+
+
+@task()
+def expire_opportunities_daily() -> int:
+    return len(services.expire_opportunities())
+
+
+@task()
+def ask_follow_ups_daily() -> int:
+    return len(services.ask_due_follow_ups())
+
+
+@task()
+def send_weekly_digests() -> int:
+    """One digest per user with new matches, unless opted out; returns how many were sent."""
+    candidates = User.objects.filter(is_active=True, organisation_roles__isnull=False).distinct()
+    opted_out = set(
+        MatchingPreference.objects.filter(weekly_digest=False).values_list("user_id", flat=True)
+    )
+    sent = 0
+    for user in candidates:
+        if user.pk in opted_out:
+            continue
+        if send_digest(user.pk):
+            sent += 1
+    return sent
+
+
+def send_digest(user_id: int) -> bool:
+    from alpsbio.matching import queries
+
+    user = User.objects.get(pk=user_id)
+    pref = MatchingPreference.objects.filter(user=user).first()
+    if pref is not None and not pref.weekly_digest:
+        return False
+    now = timezone.now()
+    since = pref.last_digest_at if pref and pref.last_digest_at else now - dt.timedelta(days=7)
+    lang = user.preferred_language or "en"
+    with language(lang):
+        matches = queries.new_matches_for_user(user, since, limit=15, lang=lang)
+    if not matches:
+        return False
+    rows = [
+        {
+            "opp": opp,
+            "match": m,
+            "url": absolute(reverse("matching:detail", args=[m.opp_id])) if m.opp_id else "",
+        }
+        for opp, m in matches
+    ]
+    unsubscribe = absolute(reverse("matching:unsubscribe", args=[unsubscribe_token(user.pk)]))
+    _mail(user, "digest", {"rows": rows, "unsubscribe_url": unsubscribe})
+    services.mark_digest_sent(user, now)
+    return True

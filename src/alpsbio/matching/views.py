@@ -1,0 +1,396 @@
+"""Pages of the matching app: thin (parse, authorise, call one service, render)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from alpsbio.accounts.models import User
+from alpsbio.directory.models import Organisation
+from alpsbio.matching import forms, permissions, queries, services, tasks
+from alpsbio.matching.models import (
+    ExpressionOfInterest,
+    MatchingPreference,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityType,
+    OutcomeFollowUp,
+)
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's field-level errors on the form (unknown fields go to the top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for msg in errs:
+                form.add_error(target, msg)
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)
+
+
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    q = (request.GET.get("q") or "").strip()[:200]
+    kind = kind if kind in OpportunityType.values else ""
+    status = status if status in OpportunityStatus.values else ""
+    qs = queries.opportunities_for(request.user, kind=kind, status=status, q=q)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "matching/opportunity_list.html",
+        {
+            "page": page,
+            "kind": kind,
+            "status": status,
+            "q": q,
+            "kinds": OpportunityType.choices,
+            "statuses": OpportunityStatus.choices,
+            "can_create": permissions.editor_organisations(request.user).exists(),
+            "review_count": queries.review_queue(request.user).count(),
+        },
+    )
+
+
+def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = get_object_or_404(
+        Opportunity.objects.select_related("organisation", "organisation__nuts2"), pk=pk
+    )
+    user = request.user
+    if not permissions.can_view_opportunity(user, opp):
+        raise PermissionDenied
+    lang = get_language()
+    answerable = permissions.member_organisations(user).exclude(pk=opp.organisation_id)
+    already = set(
+        ExpressionOfInterest.objects.filter(opportunity=opp).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    answerable = answerable.exclude(pk__in=already)
+    is_owner = permissions.is_editor_of(user, opp.organisation)
+    context = {
+        "opp": opp,
+        "matches": (
+            queries.opportunity_matches(opp.pk, limit=10, lang=lang)
+            if opp.status == OpportunityStatus.PUBLISHED
+            else []
+        ),
+        "can_edit": permissions.can_edit_opportunity(user, opp),
+        "can_submit": is_owner
+        and opp.status in {OpportunityStatus.DRAFT, OpportunityStatus.RETURNED},
+        "can_review": (
+            permissions.can_review_opportunity(user, opp)
+            and opp.status == OpportunityStatus.SUBMITTED
+        ),
+        "can_renew": is_owner
+        and opp.status in {OpportunityStatus.PUBLISHED, OpportunityStatus.EXPIRED},
+        "interest_form": (
+            forms.InterestForm(organisations=answerable)
+            if opp.status == OpportunityStatus.PUBLISHED and answerable.exists()
+            else None
+        ),
+        "eois": (
+            opp.expressions_of_interest.select_related("organisation")
+            if is_owner or permissions.can_review_opportunity(user, opp)
+            else []
+        ),
+        "return_form": forms.ReturnForm(),
+        "nace": list(opp.nace_codes.all()),
+    }
+    return render(request, "matching/opportunity_detail.html", context)
+
+
+@login_required
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    orgs = permissions.editor_organisations(request.user)
+    if not orgs.exists():
+        raise PermissionDenied
+    if request.method == "POST":
+        form = forms.OpportunityForm(request.POST, organisations=orgs)
+        if form.is_valid():
+            try:
+                opp = services.create_opportunity(
+                    request.user, form.cleaned_data["organisation"], form.to_data()
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Draft %s saved. Submit it for review when ready.") % opp.reference
+                )
+                return redirect("matching:detail", opp.pk)
+    else:
+        initial = {"organisation": request.GET.get("organisation")}
+        form = forms.OpportunityForm(initial=initial, organisations=orgs)
+    return render(request, "matching/opportunity_form.html", {"form": form, "opp": None})
+
+
+@login_required
+def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = get_object_or_404(Opportunity.objects.select_related("organisation"), pk=pk)
+    if not permissions.can_edit_opportunity(request.user, opp):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = forms.OpportunityForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_opportunity(request.user, opp, form.to_data())
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("matching:detail", opp.pk)
+    else:
+        form = forms.OpportunityForm(initial=forms.OpportunityForm.initial_from(opp))
+    return render(request, "matching/opportunity_form.html", {"form": form, "opp": opp})
+
+
+_ACTIONS: dict[str, Callable[..., Opportunity]] = {
+    "submit": services.submit_opportunity,
+    "publish": services.publish_opportunity,
+    "renew": services.renew_opportunity,
+}
+
+
+@login_required
+@require_POST
+def opportunity_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    opp = get_object_or_404(Opportunity.objects.select_related("organisation"), pk=pk)
+    try:
+        if action == "return":
+            services.return_opportunity(request.user, opp, request.POST.get("comment", ""))
+        elif action in _ACTIONS:
+            _ACTIONS[action](request.user, opp)
+        else:
+            raise ValidationError({"action": _("Unknown action.")})
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    else:
+        messages.success(
+            request,
+            _("Done: the profile is now %s.")
+            % Opportunity.objects.get(pk=pk).get_status_display().lower(),
+        )
+    return redirect("matching:detail", pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_reports(request.user):
+        raise PermissionDenied
+    return render(
+        request, "matching/review_queue.html", {"items": queries.review_queue(request.user)}
+    )
+
+
+@login_required
+@require_POST
+def express_interest(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = get_object_or_404(Opportunity, pk=pk)
+    form = forms.InterestForm(
+        request.POST, organisations=permissions.member_organisations(request.user)
+    )
+    if form.is_valid():
+        try:
+            eoi = services.express_interest(
+                request.user, opp, form.cleaned_data["organisation"], form.cleaned_data["message"]
+            )
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("Sent. The owner will decide whether to share contacts."))
+            return redirect("matching:eoi_detail", eoi.pk)
+    else:
+        for errs in form.errors.values():
+            for err in errs:
+                messages.error(request, str(err))
+    return redirect("matching:detail", pk)
+
+
+@login_required
+def eoi_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "matching/eoi_list.html", {"eois": queries.eois_for(request.user)})
+
+
+@login_required
+def eoi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    eoi = get_object_or_404(
+        ExpressionOfInterest.objects.select_related("opportunity__organisation", "organisation"),
+        pk=pk,
+    )
+    if not permissions.can_view_eoi(request.user, eoi):
+        raise PermissionDenied
+    return render(
+        request,
+        "matching/eoi_detail.html",
+        {
+            "eoi": eoi,
+            "can_decide": (
+                permissions.can_decide_eoi(request.user, eoi)
+                and eoi.status == ExpressionOfInterest.Status.PENDING
+            ),
+            "contacts": queries.shared_contacts(request.user, eoi),
+        },
+    )
+
+
+@login_required
+@require_POST
+def eoi_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    eoi = get_object_or_404(ExpressionOfInterest, pk=pk)
+    try:
+        services.decide_interest(request.user, eoi, accept=request.POST.get("decision") == "accept")
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    return redirect("matching:eoi_detail", pk)
+
+
+def follow_up_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer an outcome question from the e-mailed signed link (no login needed)."""
+    try:
+        fu_id, user_id = tasks.read_follow_up_token(token)
+    except signing.BadSignature:
+        return render(request, "matching/follow_up.html", {"invalid": True}, status=400)
+    fu = get_object_or_404(
+        OutcomeFollowUp.objects.select_related(
+            "eoi__opportunity__organisation", "eoi__organisation"
+        ),
+        pk=fu_id,
+    )
+    person = get_object_or_404(User, pk=user_id, is_active=True)
+    if not permissions.can_answer_follow_up(person, fu.organisation_id):
+        raise PermissionDenied
+    form = forms.FollowUpForm(
+        request.POST or None,
+        initial={
+            "meeting": fu.meeting,
+            "agreement": fu.agreement,
+            "joint_project": fu.joint_project,
+            "comment": fu.comment,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        services.answer_follow_up(
+            person,
+            fu,
+            c["meeting"],
+            c["agreement"],
+            c["joint_project"],
+            c["comment"],
+            via_signed_link=True,
+        )
+        messages.success(request, _("Thank you: your answer is recorded."))
+        return redirect("matching:follow_up_answer", token)
+    return render(request, "matching/follow_up.html", {"fu": fu, "form": form})
+
+
+@login_required
+def outcome_report(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_reports(request.user):
+        raise PermissionDenied
+    return render(request, "matching/report.html", {"report": queries.outcome_report(request.user)})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    results: list[Any] = []
+    q = ""
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            results = queries.search_partners(q, limit=20, lang=get_language())
+    template = (
+        "matching/_search_results.html"
+        if request.headers.get("HX-Request")
+        else "matching/search.html"
+    )
+    return render(request, template, {"form": form, "results": results, "q": q})
+
+
+def suggested_partners(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The htmx fragment the directory's organisation page loads with ``hx-get``."""
+    org = get_object_or_404(Organisation, pk=org_id)
+    items = queries.suggested_partners(org.pk, limit=8, lang=get_language())
+    return render(
+        request, "matching/_suggested_partners.html", {"organisation": org, "suggestions": items}
+    )
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    pref = MatchingPreference.objects.filter(user_id=int(str(request.user.pk))).first()
+    if request.method == "POST":
+        form = forms.PreferenceForm(request.POST)
+        if form.is_valid():
+            services.set_digest_preference(
+                request.user,  # type: ignore[arg-type]
+                form.cleaned_data["weekly_digest"],
+            )
+            messages.success(request, _("Saved."))
+            return redirect("matching:preferences")
+    else:
+        form = forms.PreferenceForm(initial={"weekly_digest": pref.weekly_digest if pref else True})
+    return render(request, "matching/preferences.html", {"form": form})
+
+
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponseBase:
+    """One click from the digest's link: confirm with a POST (mail scanners only GET)."""
+    try:
+        user_id = tasks.read_unsubscribe_token(token)
+    except signing.BadSignature:
+        return render(request, "matching/unsubscribe.html", {"invalid": True}, status=400)
+    user = get_object_or_404(User, pk=user_id)
+    done = False
+    if request.method == "POST":
+        services.set_digest_preference(user, False)
+        done = True
+    return render(request, "matching/unsubscribe.html", {"done": done, "token": token})
+
+
+def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The member dashboard's matching panel (registered in ``MatchingConfig.ready``)."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.translation import gettext_lazy
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    orgs = list(permissions.member_organisations(user)[:3])
+    if not orgs:
+        return None
+    lang = get_language()
+    follow_ups = [
+        {"fu": fu, "token": tasks.follow_up_token(fu.pk, int(str(user.pk)))}
+        for fu in queries.pending_follow_ups(user)[:10]
+    ]
+    return {
+        "title": gettext_lazy("Partner matchmaking"),
+        "template": "matching/_dashboard_panel.html",
+        "suggestions": [
+            {"organisation": o, "items": queries.suggested_partners(o.pk, limit=5, lang=lang)}
+            for o in orgs
+        ],
+        "new_matches": queries.new_matches_for_user(
+            user, timezone.now() - dt.timedelta(days=14), limit=5, lang=lang
+        ),
+        "follow_ups": follow_ups,
+    }
