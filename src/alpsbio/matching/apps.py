@@ -1,4 +1,21 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _count_eois(project: Any, start: dt.date, end: dt.date) -> int:
+    from alpsbio.matching.queries import count_expressions_of_interest
+
+    return count_expressions_of_interest(start, end)
+
+
+def _count_agreements(project: Any, start: dt.date, end: dt.date) -> int:
+    from alpsbio.matching.queries import count_cooperation_agreements
+
+    return count_cooperation_agreements(start, end)
 
 
 class MatchingConfig(AppConfig):
@@ -10,3 +27,9 @@ class MatchingConfig(AppConfig):
         from alpsbio.matching.views import dashboard_panel
 
         register_panel(dashboard_panel)
+        try:
+            from alpsbio.funding.indicators import register_indicator_source
+        except ImportError:  # funding not installed: queries.count_* remain available
+            return
+        register_indicator_source("expressions_of_interest", _count_eois)
+        register_indicator_source("cooperation_agreements", _count_agreements)

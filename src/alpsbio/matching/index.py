@@ -851,7 +851,7 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
             _("Crosses a border: %(a)s → %(b)s") % {"a": r["border"][0], "b": r["border"][1]}
         )
     if "networks" in r:
-        names = [str(n) for n in Network.objects.filter(pk__in=r["networks"])]
+        names = [localized(n.name, lang) for n in Network.objects.filter(pk__in=r["networks"])]
         reasons.append(_("Same thematic network: %s") % ", ".join(names))
     common: list[str] = []
     if idx is not None and idx.graph is not None and src is not None and cand is not None:

