@@ -27,7 +27,7 @@ def test_request_matches_offers_never_requests(
     ids = [m.opp_id for m in matches]
     assert offer.pk in ids
     assert other_request.pk not in ids
-    assert [m.opp_id for m in queries.opportunity_matches(offer.pk)][0] == request.pk
+    assert next(m.opp_id for m in queries.opportunity_matches(offer.pk)) == request.pk
 
 
 def test_draft_profiles_are_not_matched(
@@ -131,7 +131,8 @@ def test_embeddings_are_cached_by_content_hash_with_model_version(
             n = Embedding.objects.count()
             assert n >= 1
             row = Embedding.objects.first()
-            assert row is not None and row.model_name.startswith("usem3")
+            assert row is not None
+            assert row.model_name.startswith("usem3")
             assert row.model_version
             # Same text again: no new vector.
             index.embed_texts({services.content_hash("x"): "x"})
