@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from alpsbio.api.auth import write_auth
 from alpsbio.directory.models import Organisation
@@ -286,9 +286,9 @@ def list_projects(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/projects", response={201: Created})
-def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, dict[str, int]]:
+def create_project(request: HttpRequest, payload: ProjectIn) -> Status[dict[str, int]]:
     project = services.create_project(request.user, **payload.dict())
-    return 201, {"id": project.pk}
+    return Status(201, {"id": project.pk})
 
 
 @router.get("/projects/{pk}", response=dict[str, Any])
@@ -365,14 +365,14 @@ def indicators(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
 @router.post("/projects/{pk}/work-packages", response={201: Created})
 def add_work_package(
     request: HttpRequest, pk: int, payload: WorkPackageIn
-) -> tuple[int, dict[str, int]]:
+) -> Status[dict[str, int]]:
     project, _access = _project(request, pk)
     wp = services.add_work_package(request.user, project, payload.number, payload.title)
-    return 201, {"id": wp.pk}
+    return Status(201, {"id": wp.pk})
 
 
 @router.post("/projects/{pk}/partners", response={201: Created})
-def add_partner(request: HttpRequest, pk: int, payload: PartnerIn) -> tuple[int, dict[str, int]]:
+def add_partner(request: HttpRequest, pk: int, payload: PartnerIn) -> Status[dict[str, int]]:
     project, _access = _project(request, pk)
     org = get_object_or_404(Organisation, pk=payload.organisation_id)
     partner = services.add_partner(
@@ -385,11 +385,11 @@ def add_partner(request: HttpRequest, pk: int, payload: PartnerIn) -> tuple[int,
         currency=payload.currency,
         funding_sources={str(k): v for k, v in payload.funding_sources.items()},
     )
-    return 201, {"id": partner.pk}
+    return Status(201, {"id": partner.pk})
 
 
 @router.post("/projects/{pk}/roles", response={201: Created})
-def assign_role(request: HttpRequest, pk: int, payload: RoleIn) -> tuple[int, dict[str, int]]:
+def assign_role(request: HttpRequest, pk: int, payload: RoleIn) -> Status[dict[str, int]]:
     from django.contrib.auth import get_user_model
 
     project, _access = _project(request, pk)
@@ -400,15 +400,15 @@ def assign_role(request: HttpRequest, pk: int, payload: RoleIn) -> tuple[int, di
         else None
     )
     role = services.assign_role(request.user, project, user, payload.role, partner)
-    return 201, {"id": role.pk}
+    return Status(201, {"id": role.pk})
 
 
 @router.post("/projects/{pk}/periods/{number}/claim", response={201: ClaimOut})
-def create_claim(request: HttpRequest, pk: int, number: int) -> tuple[int, dict[str, Any]]:
+def create_claim(request: HttpRequest, pk: int, number: int) -> Status[dict[str, Any]]:
     project, _access = _project(request, pk)
     period = get_object_or_404(project.periods, number=number)
     claim = services.create_payment_claim(request.user, period)
-    return 201, _claim_out(claim)
+    return Status(201, _claim_out(claim))
 
 
 def _claim_out(claim: PaymentClaim) -> dict[str, Any]:
@@ -431,15 +431,18 @@ def list_claims(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
 
 
 @router.post("/claims/{pk}/payments", response={201: PaymentOut})
-def record_payment(request: HttpRequest, pk: int, payload: PaymentIn) -> tuple[int, dict[str, Any]]:
+def record_payment(request: HttpRequest, pk: int, payload: PaymentIn) -> Status[dict[str, Any]]:
     claim = get_object_or_404(PaymentClaim.objects.select_related("project"), pk=pk)
     _project(request, claim.project_id)
     payment = services.record_payment(request.user, claim, payload.amount, payload.received_on)
-    return 201, {
-        "id": payment.pk,
-        "amount": str(payment.amount),
-        "transfers": {str(t.partner_id): str(t.amount) for t in payment.transfers.all()},
-    }
+    return Status(
+        201,
+        {
+            "id": payment.pk,
+            "amount": str(payment.amount),
+            "transfers": {str(t.partner_id): str(t.amount) for t in payment.transfers.all()},
+        },
+    )
 
 
 # --- Budgets --------------------------------------------------------------------------------
@@ -493,11 +496,11 @@ def modify_budget(request: HttpRequest, pk: int, payload: BudgetIn) -> dict[str,
 
 
 @router.post("/partners/{pk}/reports", response={201: ReportOut})
-def create_report(request: HttpRequest, pk: int, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+def create_report(request: HttpRequest, pk: int, payload: ReportIn) -> Status[dict[str, Any]]:
     partner, _access = _partner(request, pk)
     period = get_object_or_404(partner.project.periods, pk=payload.period_id)
     report = services.create_report(request.user, partner, period)
-    return 201, _report_out(report)
+    return Status(201, _report_out(report))
 
 
 @router.get("/reports/{pk}", response=ReportOut)
@@ -506,12 +509,12 @@ def get_report(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.post("/reports/{pk}/items", response={201: ItemOut})
-def add_item(request: HttpRequest, pk: int, payload: ItemIn) -> tuple[int, dict[str, Any]]:
+def add_item(request: HttpRequest, pk: int, payload: ItemIn) -> Status[dict[str, Any]]:
     """Declare an expenditure item (attachments are uploaded through the report page)."""
     report = _report(request, pk)
     item = services.add_expenditure(request.user, report, **payload.dict())
     out = _report_out(report)
-    return 201, next(i for i in out["items"] if i["id"] == item.pk)
+    return Status(201, next(i for i in out["items"] if i["id"] == item.pk))
 
 
 @router.post("/reports/{pk}/submit", response=ReportOut)
