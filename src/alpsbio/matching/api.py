@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from alpsbio.api.auth import read_auth, write_auth
 from alpsbio.directory.models import Organisation
@@ -268,12 +268,12 @@ def list_opportunities(
 
 
 @router.post("/opportunities", response={201: OpportunityOut}, auth=write_auth)
-def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> tuple[int, dict[str, Any]]:
+def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Status[dict[str, Any]]:
     org = get_object_or_404(Organisation, pk=payload.organisation_id)
     data = payload.dict(exclude={"organisation_id"})
     data["kind"] = str(payload.kind.value)
     opp = services.create_opportunity(request.user, org, data)
-    return 201, _opp_out(opp)
+    return Status(201, _opp_out(opp))
 
 
 @router.get("/opportunities/{pk}", response=OpportunityOut, auth=read_auth)
@@ -326,13 +326,11 @@ def opportunity_matches(
 
 
 @router.post("/opportunities/{pk}/interests", response={201: InterestOut}, auth=write_auth)
-def express_interest(
-    request: HttpRequest, pk: int, payload: InterestIn
-) -> tuple[int, dict[str, Any]]:
+def express_interest(request: HttpRequest, pk: int, payload: InterestIn) -> Status[dict[str, Any]]:
     opp = _get_visible(request, pk)
     org = get_object_or_404(Organisation, pk=payload.organisation_id)
     eoi = services.express_interest(request.user, opp, org, payload.message)
-    return 201, _eoi_out(request, eoi)
+    return Status(201, _eoi_out(request, eoi))
 
 
 @router.get("/interests", response=list[InterestOut], auth=write_auth)

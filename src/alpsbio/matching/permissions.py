@@ -92,8 +92,9 @@ def can_decide_eoi(user: Any, eoi: ExpressionOfInterest) -> bool:
 
 
 def can_view_eoi(user: Any, eoi: ExpressionOfInterest) -> bool:
+    """People of either organisation (any role) and the owner's regional manager."""
     return (
-        is_editor_of(user, eoi.opportunity.organisation)
+        base.organisation_role(user, eoi.opportunity.organisation) is not None
         or base.organisation_role(user, eoi.organisation) is not None
         or base.manages_organisation(user, eoi.opportunity.organisation)
     )
@@ -122,10 +123,7 @@ def can_answer_follow_up(user: Any, org_id: int) -> bool:
 def visible_eois_filter(user: Any) -> Q:
     if not _signed_in(user):
         return Q(pk__in=[])
-    q = Q(
-        opportunity__organisation__user_roles__user=user,
-        opportunity__organisation__user_roles__role=OrganisationRole.Role.EDITOR,
-    )
+    q = Q(opportunity__organisation__user_roles__user=user)
     q |= Q(organisation__user_roles__user=user)
     if base.is_cluster_manager(user):
         org_ids = Organisation.objects.filter(base.managed_organisations_filter(user)).values("pk")

@@ -1,0 +1,81 @@
+"""Weekly digest of new matches (opt-out, unsubscribe link) and the daily tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.core import mail
+from django.utils import timezone
+
+from alpsbio.directory.models import Organisation
+from alpsbio.matching import services, tasks
+from alpsbio.matching.models import Opportunity
+
+
+def test_digest_lists_new_matches_with_reasons_and_unsubscribe_link(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    make_opp(org=orgs["uga"], kind="TR", title=texts["request"], status="published")
+    offer = make_opp(org=orgs["unimi"], kind="TO", title=texts["offer"], status="published")
+    mail.outbox.clear()
+    sent = tasks.send_weekly_digests.call()
+    assert sent >= 1
+    to_editor = [m for m in mail.outbox if "editor@example.org" in m.to]
+    assert to_editor
+    body = to_editor[0].body
+    assert offer.display_title in body
+    assert "/unsubscribe/" in body
+    assert "Crosses a border" in body
+    # Nothing new since: no second digest.
+    mail.outbox.clear()
+    tasks.send_weekly_digests.call()
+    assert not [m for m in mail.outbox if "editor@example.org" in m.to]
+
+
+def test_digest_respects_opt_out(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    services.set_digest_preference(personas["editor"], False)
+    services.set_digest_preference(personas["member"], False)
+    make_opp(org=orgs["uga"], kind="TR", title=texts["request"], status="published")
+    make_opp(org=orgs["unimi"], kind="TO", title=texts["offer"], status="published")
+    mail.outbox.clear()
+    tasks.send_weekly_digests.call()
+    assert not [m for m in mail.outbox if m.to[0] in {"editor@example.org", "member@example.org"}]
+
+
+def test_digest_in_the_recipients_language(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    personas["editor"].preferred_language = "it"
+    personas["editor"].save()
+    make_opp(org=orgs["uga"], kind="TR", title=texts["request"], status="published")
+    make_opp(org=orgs["unimi"], kind="TO", title=texts["offer"], status="published")
+    mail.outbox.clear()
+    assert tasks.send_digest(personas["editor"].pk)
+    # Titles come in the reader's language when written in it (here: the Italian request).
+    assert texts["request"]["it"][:30] in mail.outbox[0].body
+
+
+def test_daily_tasks_expire_and_ask_follow_ups(
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    opp = make_opp(status="published")
+    Opportunity.objects.filter(pk=opp.pk).update(
+        expires_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert tasks.expire_opportunities_daily.call() == 1
+    assert tasks.ask_follow_ups_daily.call() == 0

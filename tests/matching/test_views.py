@@ -1,0 +1,191 @@
+"""Pages: reachable, permission-checked, and wired to the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from alpsbio.accounts.models import OrganisationRole
+from alpsbio.directory.models import Organisation
+from alpsbio.matching.models import ExpressionOfInterest, Opportunity
+
+
+def test_opportunity_list_is_public_and_in_the_nav(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+) -> None:
+    published = make_opp(title={"en": "Published offer"}, status="published")
+    make_opp(title={"en": "Secret draft"})
+    resp = client_for("anonymous").get(reverse("matching:opportunities"))
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert published.reference in body
+    assert "Secret draft" not in body
+    assert reverse("matching:opportunities") in body  # main navigation shows the section
+
+
+def test_editor_creates_submits_and_manager_publishes_through_pages(
+    client_for: Callable[[str], Client],
+    orgs: dict[str, Organisation],
+) -> None:
+    editor = client_for("editor")
+    resp = editor.post(
+        reverse("matching:create"),
+        {
+            "organisation": orgs["uga"].pk,
+            "kind": "TR",
+            "title_fr": "Recherche d'un capteur",
+            "summary_fr": "Un capteur portable",
+            "trl": "4",
+            "keywords": "capteur, santé",
+            "partner_types": ["sme"],
+            "partner_regions": "IT, CH01",
+        },
+    )
+    assert resp.status_code == 302
+    opp = Opportunity.objects.get()
+    assert opp.keywords == ["capteur", "santé"]
+    assert opp.partner_regions == ["IT", "CH01"]
+    assert editor.post(reverse("matching:action", args=[opp.pk, "submit"])).status_code == 302
+    manager = client_for("manager_fr")
+    assert opp.reference in manager.get(reverse("matching:review")).content.decode()
+    page = manager.get(reverse("matching:detail", args=[opp.pk])).content.decode()
+    assert "Publish" in page
+    manager.post(reverse("matching:action", args=[opp.pk, "publish"]))
+    opp.refresh_from_db()
+    assert opp.status == "published"
+
+
+def test_form_shows_field_errors(
+    client_for: Callable[[str], Client], orgs: dict[str, Organisation]
+) -> None:
+    resp = client_for("editor").post(
+        reverse("matching:create"),
+        {
+            "organisation": orgs["uga"].pk,
+            "kind": "TO",
+            "expires_on": "2001-01-01",
+        },
+    )
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "Give a title in at least one language." in body
+    assert "The expiry date must be in the future." in body
+
+
+def test_member_cannot_create_or_see_drafts_of_others(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    assert client_for("member").get(reverse("matching:create")).status_code == 403
+    draft = make_opp(org=orgs["hcl"])
+    assert (
+        client_for("outsider").get(reverse("matching:detail", args=[draft.pk])).status_code == 403
+    )
+    assert (
+        client_for("manager_fr").get(reverse("matching:detail", args=[draft.pk])).status_code == 200
+    )
+
+
+def test_interest_accept_and_contacts_through_pages(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    opp = make_opp(status="published")
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+    responder = client_for("outsider")
+    assert (
+        "Express interest"
+        in responder.get(reverse("matching:detail", args=[opp.pk])).content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = responder.post(
+            reverse("matching:express_interest", args=[opp.pk]),
+            {
+                "organisation": orgs["unimi"].pk,
+                "message": "We would like to test it in Milan.",
+            },
+        )
+    assert resp.status_code == 302
+    assert any("editor@example.org" in m.to for m in mail.outbox)
+    eoi = ExpressionOfInterest.objects.get()
+    owner = client_for("editor")
+    owner.post(reverse("matching:eoi_decide", args=[eoi.pk]), {"decision": "accept"})
+    eoi.refresh_from_db()
+    assert eoi.status == "accepted"
+    assert (
+        client_for("anonymous").get(reverse("matching:eoi_detail", args=[eoi.pk])).status_code
+        == 302
+    )
+
+
+def test_search_page_and_htmx_fragment(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    make_opp(title={"fr": texts["offer"]["fr"]}, status="published")
+    client = client_for("anonymous")
+    url = reverse("matching:search")
+    full = client.get(url, {"q": "biopsia liquida tumori"})
+    assert full.status_code == 200
+    assert "<html" in full.content.decode()
+    frag = client.get(url, {"q": "biopsia liquida tumori"}, HTTP_HX_REQUEST="true")
+    body = frag.content.decode()
+    assert "<html" not in body
+    assert "Diagnostic moléculaire" in body
+
+
+def test_suggested_partners_fragment(
+    client_for: Callable[[str], Client],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+) -> None:
+    resp = client_for("anonymous").get(
+        reverse("matching:suggested_partners", args=[orgs["uga"].pk])
+    )
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert "Suggested partners" in body
+    assert "Università degli Studi di Milano" in body
+    assert "Common partners in EU projects" in body
+
+
+def test_dashboard_panel_shows_suggestions(
+    client_for: Callable[[str], Client],
+    projects: dict[str, Any],
+) -> None:
+    body = client_for("editor").get(reverse("accounts:dashboard")).content.decode()
+    assert "Partner matchmaking" in body
+    assert "Suggested partners for" in body
+
+
+def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
+    assert client_for("member").get(reverse("matching:report")).status_code == 403
+    assert client_for("manager_it").get(reverse("matching:report")).status_code == 200
+
+
+def test_preferences_and_unsubscribe_link(
+    client_for: Callable[[str], Client],
+    personas: dict[str, Any],
+) -> None:
+    from alpsbio.matching.models import MatchingPreference
+    from alpsbio.matching.tasks import unsubscribe_token
+
+    url = reverse("matching:unsubscribe", args=[unsubscribe_token(personas["member"].pk)])
+    anon = client_for("anonymous")
+    assert anon.get(url).status_code == 200
+    assert not MatchingPreference.objects.exists()  # GET alone changes nothing
+    anon.post(url)
+    assert MatchingPreference.objects.get(user=personas["member"]).weekly_digest is False
+    assert anon.get(reverse("matching:unsubscribe", args=["forged"])).status_code == 400
+    client_for("member").post(reverse("matching:preferences"), {"weekly_digest": "on"})
+    assert MatchingPreference.objects.get(user=personas["member"]).weekly_digest is True
