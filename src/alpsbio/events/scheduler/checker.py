@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .model import Event, Meeting, Quality
 from .timing import Session, TimingProblem
 
 
@@ -107,3 +108,104 @@ def check_timing(
         if counted and max(counted) - min(counted) > fairness:
             err(f"fairness: breaks range {min(counted)}..{max(counted)} exceeds {fairness}")
     return rep
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: check a full schedule (slots and tables) against the raw Event data.
+
+
+def check_event(
+    event: Event, meetings: Sequence[Meeting], max_errors: int = 50
+) -> tuple[CheckReport, Quality]:
+    """Verify every rule of a brokerage schedule and recount its quality figures.
+
+    Works from the raw :class:`Event` (not the scheduler's compiled view): accepted requests or
+    pins only, meeting slots only, availability (pins excepted), one meeting per participant per
+    slot, one meeting per table or booth per slot, booth owners at their booth, pins kept.
+    """
+    rep = CheckReport()
+
+    def err(msg: str) -> None:
+        if len(rep.errors) < max_errors:
+            rep.errors.append(msg)
+
+    people = {p.id: p for p in event.participants}
+    slot_pos = {s.id: i for i, s in enumerate(event.slots)}
+    meeting_slots = [s.id for s in event.slots if not s.is_break]
+    accepted = {frozenset((r.a, r.b)) for r in event.requests if r.accepted}
+    priority: dict[frozenset[str], int] = {}
+    for r in event.requests:
+        if r.accepted:
+            key = frozenset((r.a, r.b))
+            priority[key] = max(priority.get(key, 0), r.priority)
+    pinned = {frozenset((p.a, p.b)): p for p in event.pins}
+    tables = set(event.tables)
+    seen_pairs: set[frozenset[str]] = set()
+    at: dict[tuple[str, str], str] = {}
+    where: dict[tuple[str, str], str] = {}
+    for i, m in enumerate(meetings):
+        tag = f"meeting {i + 1} ({m.a}-{m.b} at {m.slot}/{m.location})"
+        pair = frozenset((m.a, m.b))
+        if m.a not in people or m.b not in people or m.a == m.b:
+            err(f"{tag}: unknown or identical participants")
+            continue
+        if pair in seen_pairs:
+            err(f"{tag}: pair scheduled twice")
+        seen_pairs.add(pair)
+        if pair not in accepted and pair not in pinned:
+            err(f"{tag}: no accepted request and no pin")
+        if m.slot not in slot_pos or event.slots[slot_pos[m.slot]].is_break:
+            err(f"{tag}: not a meeting slot")
+            continue
+        pin = pinned.get(pair)
+        if pin is not None and (pin.slot != m.slot or (pin.table and pin.table != m.location)):
+            err(f"{tag}: pinned at {pin.slot}/{pin.table or 'any table'}")
+        for who in (m.a, m.b):
+            if pin is None and m.slot in event.unavailable.get(who, frozenset()):
+                err(f"{tag}: {who} is not available")
+            if (who, m.slot) in at:
+                err(f"{tag}: {who} already meets {at[(who, m.slot)]} in this slot")
+            at[(who, m.slot)] = m.b if who == m.a else m.a
+        booth = people[m.a].booth or people[m.b].booth
+        if booth is not None and m.location != booth:
+            err(f"{tag}: a booth owner meets at its booth {booth}")
+        if booth is None and m.location not in tables:
+            err(f"{tag}: {m.location} is not a table")
+        if (m.location, m.slot) in where:
+            err(f"{tag}: {m.location} already hosts {where[(m.location, m.slot)]}")
+        where[(m.location, m.slot)] = f"{m.a}-{m.b}"
+
+    # Quality, recounted on meeting slots only (break slots never count as idle).
+    q = Quality()
+    q.meetings = len(meetings)
+    q.weighted = sum(priority.get(m.pair, 3) for m in meetings)
+    index = {sid: i for i, sid in enumerate(meeting_slots)}
+    mine: dict[str, list[tuple[int, str]]] = {p: [] for p in people}
+    for m in meetings:
+        if m.slot in index and m.a in mine and m.b in mine:
+            mine[m.a].append((index[m.slot], m.location))
+            mine[m.b].append((index[m.slot], m.location))
+    requests_of: dict[str, int] = dict.fromkeys(people, 0)
+    for pair in accepted | set(pinned):
+        for who in pair:
+            if who in requests_of:
+                requests_of[who] += 1
+    breaks: list[int] = []
+    for pid, lst in mine.items():
+        lst.sort()
+        n = len(lst)
+        if n < event.min_meetings:
+            q.below_k += 1
+            free = len(meeting_slots) - len(event.unavailable.get(pid, frozenset()))
+            if requests_of[pid] >= event.min_meetings and free >= event.min_meetings:
+                q.below_k_feasible += 1
+        if n:
+            slots_only = [s for s, _ in lst]
+            breaks.append(count_breaks(slots_only))
+            q.idle_slots += idle_slots(slots_only)
+            q.table_changes += sum(1 for j in range(1, n) if lst[j][1] != lst[j - 1][1])
+    rep.breaks_per_participant = breaks
+    q.total_breaks = sum(breaks)
+    q.max_breaks = max(breaks, default=0)
+    q.breaks_spread = q.max_breaks - min(breaks, default=0)
+    return rep, q

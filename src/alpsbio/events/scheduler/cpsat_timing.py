@@ -20,7 +20,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from .greedy_timing import greedy_timing
-from .timing import TimingProblem, TimingResult
+from .timing import Session, TimingProblem, TimingResult
 
 
 def _status_name(code: Any, has_solution: bool) -> str:
@@ -33,6 +33,17 @@ def _status_name(code: Any, has_solution: bool) -> str:
     if code == cp_model.MODEL_INVALID:
         return "invalid"
     return "unknown"
+
+
+def _reversible(problem: TimingProblem) -> bool:
+    kinds = {m.session for m in problem.meetings}
+    single_session = problem.n_morning in (0, problem.n_slots) or kinds == {Session.EITHER}
+    return (
+        single_session
+        and not problem.precedences
+        and all(m.fixed_slot is None for m in problem.meetings)
+        and not any(problem.forbidden)
+    )
 
 
 def _add_windows(
@@ -144,6 +155,19 @@ def solve_timing(
         breaks_vars.append(nb)
         if windows and len(ms) > 1:
             _add_windows(model, busy, len(ms), nb, p)
+    # Fairness: a participant with a single meeting has 0 breaks, so with a hard bound d nobody may
+    # exceed d; stating it as bounds helps presolve and the window reasoning.
+    if fairness is not None and not soft_fairness and any(len(ms) == 1 for ms in per_p):
+        for v in breaks_vars:
+            model.add(v <= fairness)
+    # Symmetry: with one kind of session and no forbidden/fixed/precedence data, reversing time maps
+    # solutions to solutions of equal cost; keep the half where a busiest participant's first
+    # meeting is in the first half of the day.
+    if _reversible(problem) and n:
+        busiest = max(range(problem.n_participants), key=lambda q: len(per_p[q]))
+        if 0 < len(per_p[busiest]) < S:
+            m0 = per_p[busiest][0]
+            model.add(2 * slot_expr[m0] <= S - 1)
     total = sum(breaks_vars)
     objective: cp_model.LinearExprT = total
     if fairness is not None and breaks_vars:
