@@ -132,7 +132,7 @@ def test_embeddings_are_cached_by_content_hash_with_model_version(
             assert n >= 1
             row = Embedding.objects.first()
             assert row is not None
-            assert row.model_name.startswith("usem3")
+            assert row.model_name.startswith("use-")
             assert row.model_version
             # Same text again: no new vector.
             index.embed_texts({services.content_hash("x"): "x"})

