@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from alpsbio.api.auth import write_auth
 from alpsbio.directory.models import Network, Region
@@ -30,6 +30,16 @@ from alpsbio.events.models import (
 router = Router(tags=["events"])
 
 EventTypeLit = Literal[
+    "partnering_day",
+    "network_launch",
+    "summer_school",
+    "convention",
+    "workshop",
+    "conference",
+    "other",
+]
+EventTypeFilter = Literal[
+    "",
     "partnering_day",
     "network_launch",
     "summer_school",
@@ -88,7 +98,7 @@ class EventList(Schema):
 class EventFilterIn(Schema):
     region: str = Field("", max_length=5, description="NUTS prefix, e.g. FRK2")
     network: str = Field("", max_length=60, description="network slug")
-    type: EventTypeLit | Literal[""] = ""
+    type: EventTypeFilter = ""
     year: int | None = Field(None, ge=1900, le=2200)
     upcoming: bool = False
     q: str = Field("", max_length=100)
@@ -351,7 +361,7 @@ def list_events(request: HttpRequest, params: Query[EventFilterIn]) -> dict[str,
 
 
 @router.post("/", response={201: EventOut}, auth=write_auth, summary="Create an event")
-def create_event(request: HttpRequest, payload: EventIn) -> tuple[int, Any]:
+def create_event(request: HttpRequest, payload: EventIn) -> Status[Any]:
     region = Region.objects.filter(code=payload.region.upper()).first()
     if region is None:
         raise ValidationError({"region": ["Unknown NUTS code."]})
@@ -364,7 +374,7 @@ def create_event(request: HttpRequest, payload: EventIn) -> tuple[int, Any]:
     data.update(region=region, network=network)
     slug = data.pop("slug")
     event = services.create_event(request.user, slug=slug, **data)
-    return 201, _event_out(_event(event.slug))
+    return Status(201, _event_out(_event(event.slug)))
 
 
 @router.get("/{slug}", response=EventOut)
@@ -383,11 +393,11 @@ def my_registration(request: HttpRequest, slug: str) -> dict[str, Any]:
     auth=write_auth,
     summary="Register (confirmed, or on the waiting list when full)",
 )
-def register(request: HttpRequest, slug: str, payload: RegistrationIn) -> tuple[int, Any]:
+def register(request: HttpRequest, slug: str, payload: RegistrationIn) -> Status[Any]:
     reg = services.register(
         request.user, _event(slug), answers=payload.answers, language=payload.language
     )
-    return 201, _reg_out(reg)
+    return Status(201, _reg_out(reg))
 
 
 @router.delete(
@@ -509,7 +519,7 @@ def my_requests(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 
 
 @router.post("/{slug}/b2b/requests", response={201: RequestOut}, auth=write_auth)
-def send_request(request: HttpRequest, slug: str, payload: RequestIn) -> tuple[int, Any]:
+def send_request(request: HttpRequest, slug: str, payload: RequestIn) -> Status[Any]:
     event = _event(slug)
     profile = _my_profile(request, event)
     recipient = B2BProfile.objects.filter(session__event=event, pk=payload.recipient).first()
@@ -518,7 +528,7 @@ def send_request(request: HttpRequest, slug: str, payload: RequestIn) -> tuple[i
     req = services.send_meeting_request(
         request.user, profile, recipient, message=payload.message, priority=payload.priority
     )
-    return 201, _request_out(req)
+    return Status(201, _request_out(req))
 
 
 def _request(request: HttpRequest, slug: str, req_id: int) -> MeetingRequest:
@@ -595,11 +605,11 @@ def agenda(request: HttpRequest, slug: str, profile: int | None = None) -> list[
     auth=write_auth,
     summary="Compute the schedule in the background (organisers)",
 )
-def start_run(request: HttpRequest, slug: str, payload: RunIn) -> tuple[int, Any]:
+def start_run(request: HttpRequest, slug: str, payload: RunIn) -> Status[Any]:
     session = _session(_event(slug))
     run = services.start_schedule_run(request.user, session, time_limit=payload.time_limit)
     run.refresh_from_db()
-    return 201, _run_out(run)
+    return Status(201, _run_out(run))
 
 
 @router.get("/{slug}/b2b/schedule-runs/{run_id}", response=RunOut, auth=write_auth)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from django.template.loader import render_to_string
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML  # imported lazily: it is slow to import
+    with warnings.catch_warnings():
+        # Debian's pango build lacks HarfBuzz-Subset: WeasyPrint warns at import, works anyway.
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+        from weasyprint import HTML  # imported lazily: it is slow to import
 
     html = render_to_string(template, context)
     pdf = HTML(string=html, base_url=None).write_pdf()

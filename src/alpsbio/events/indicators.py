@@ -45,9 +45,7 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
         .order_by("event__starts_at")[:10]
     )
     organised = list(
-        request.user.organised_events.filter(ends_at__gte=timezone.now()).order_by("starts_at")[
-            :10
-        ]
+        request.user.organised_events.filter(ends_at__gte=timezone.now()).order_by("starts_at")[:10]
     )
     if not regs and not organised:
         return None
