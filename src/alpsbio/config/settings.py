@@ -192,6 +192,7 @@ TIME_ZONE = "Europe/Zurich"
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ALPSBIO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
