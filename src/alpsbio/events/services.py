@@ -12,6 +12,7 @@ the last seat cannot both be confirmed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,8 @@ from alpsbio.events.models import (
     Table,
     TimeSlot,
 )
+
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # Events
@@ -796,9 +799,7 @@ def execute_schedule_run(run_id: int) -> ScheduleRun:
         started_at=timezone.now(),
     )
     try:
-        data = scheduling.build_input(
-            run.session, keep_all_existing=run.kind == ScheduleRun.Kind.REPAIR
-        )
+        data = scheduling.build_input(run.session)
         _set_progress(run_id, 20, _("Choosing and timing meetings"))
         if run.kind == ScheduleRun.Kind.REPAIR:
             result = scheduling.repair(data, time_limit=run.time_limit)
@@ -820,7 +821,8 @@ def execute_schedule_run(run_id: int) -> ScheduleRun:
             run.stats = {**result.stats, **scheduling.quality(run.session)}
             run.save()
             audit.record("b2b.schedule_done", run, actor=None, summary=str(run.stats)[:300])
-    except Exception as exc:
+    except Exception as exc:  # any failure is recorded on the run for the organiser to see
+        logger.exception("schedule run %s failed", run_id)
         with transaction.atomic():
             ScheduleRun.objects.filter(pk=run_id).update(
                 status=ScheduleRun.Status.FAILED,
@@ -828,8 +830,6 @@ def execute_schedule_run(run_id: int) -> ScheduleRun:
                 finished_at=timezone.now(),
             )
         run.refresh_from_db()
-        if not isinstance(exc, ValidationError):
-            raise
     return run
 
 
@@ -865,6 +865,11 @@ def move_meeting(
         errors["slot"] = [_("One of the two participants is not available in this slot.")]
     if table.owner_id is not None and table.owner_id not in people:
         errors["table"] = [_("This table is another participant's booth.")]
+    own_booths = set(
+        Table.objects.filter(session=session, owner_id__in=people).values_list("pk", flat=True)
+    )
+    if own_booths and table.pk not in own_booths:
+        errors["table"] = [_("A booth owner meets at their booth.")]
     if errors:
         raise ValidationError(errors)
     meeting.slot, meeting.table, meeting.pinned = slot, table, pin or meeting.pinned
