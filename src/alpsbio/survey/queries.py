@@ -12,10 +12,12 @@ import hashlib
 import logging
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import DatabaseError
@@ -446,16 +448,20 @@ def compute_analysis(members: Sequence[str] | None = None) -> Analysis:
     platform = None
     if counts.shape[0] >= 2 and counts.shape[1] >= 2:
         try:
-            result = run_regional_analysis(
-                counts,
-                indicators=indicators if not indicators.empty else None,
-                survey=survey if not survey.empty else None,
-                network=network_input,
-                member_regions=member_list,
-                establishments=establishments if measure == "participations" else None,
-                indicator_specs=_specs(),
-            )
-        except (ValueError, KeyError, IndexError, ZeroDivisionError, pd.errors.EmptyDataError):
+            # Degenerate inputs (a handful of regions) make numpy warn (e.g. a correlation of a
+            # constant); the analysis handles them, so the warnings are not errors here.
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = run_regional_analysis(
+                    counts,
+                    indicators=indicators if not indicators.empty else None,
+                    survey=survey if not survey.empty else None,
+                    network=network_input,
+                    member_regions=member_list,
+                    establishments=establishments if measure == "participations" else None,
+                    indicator_specs=_specs(),
+                )
+        except Exception:  # the pages and the report must stay up whatever the data
             logger.exception("analysis failed")
             notes.append("analysis_failed")
     else:

@@ -1,0 +1,53 @@
+"""The PDF report and the ``analysis`` command, also with missing data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+
+from alpsbio.directory.models import Participation, Project
+from alpsbio.survey import services
+from alpsbio.survey.report import render_report_html
+
+
+def _world(orgs: dict[str, Any]) -> None:
+    for i, members in enumerate(
+        [("uga", "unimi"), ("uga", "hcl"), ("epfl", "unimi"), ("hcl", "epfl")]
+    ):
+        p = Project.objects.create(source="h2020", rcn=str(i), acronym=f"P{i}")
+        for m in members:
+            Participation.objects.create(project=p, organisation=orgs[m])
+
+
+def test_report_with_no_data_says_so(db: Any, tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "r.pdf"
+    call_command(
+        "analysis",
+        "report",
+        "--regions",
+        "FRK2,ITC4,ITC1,CH01,CH02,AT33,DE21",
+        "--lang",
+        "fr",
+        "--out",
+        str(out),
+    )
+    assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 1000
+    html = render_report_html(["FRK2", "ITC4"], "de")
+    assert 'lang="de"' in html and "Lombardei" in html and "No data" in html
+
+
+def test_analysis_run_json_and_report_with_data(
+    orgs: dict[str, Any], eurostat_csv: Any, tmp_path: Path, capsys: Any
+) -> None:
+    _world(orgs)
+    services.import_indicators([eurostat_csv])
+    call_command("analysis", "run", "--regions", "FRK2,ITC4,CH01", "--json")
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["members"] == ["FRK2", "ITC4", "CH01"]
+    assert figures["regions"]["FRK2"]["name"] == "Rhône-Alpes"
+    assert figures["regions"]["FRK2"]["eu_projects"]["participations"] == 4
+    html = render_report_html(["FRK2", "ITC4", "CH01"], "en")
+    assert "Territorial analysis of the Alps Bio Cluster" in html and "<svg" in html
