@@ -59,15 +59,23 @@ def project(orgs: dict[str, Any]) -> FundingProject:
     services.add_work_package(None, project, 1, "Management")
     services.add_work_package(None, project, 2, "Networking")
     services.add_partner(
-        None, project, orgs["uga"], role=PartnerRole.LEAD,
+        None,
+        project,
+        orgs["uga"],
+        role=PartnerRole.LEAD,
         funding_sources={SourceKind.EU_FUND: D("0.76"), SourceKind.NATIONAL_PUBLIC: D("0.24")},
     )
     services.add_partner(
-        None, project, orgs["unimi"],
+        None,
+        project,
+        orgs["unimi"],
         funding_sources={SourceKind.EU_FUND: D("0.76"), SourceKind.NATIONAL_PUBLIC: D("0.24")},
     )
     services.add_partner(
-        None, project, orgs["epfl"], currency="CHF",
+        None,
+        project,
+        orgs["epfl"],
+        currency="CHF",
         funding_sources={SourceKind.SWISS_FEDERAL: D("0.5"), SourceKind.SWISS_CANTONAL: D("0.5")},
     )
     for partner in project.partners.all():
@@ -86,7 +94,9 @@ def partner(project: FundingProject, number: int) -> ProjectPartner:
 
 
 @pytest.fixture
-def funding_personas(personas: dict[str, Any], project: FundingProject, orgs: dict[str, Any]) -> dict[str, Any]:
+def funding_personas(
+    personas: dict[str, Any], project: FundingProject, orgs: dict[str, Any]
+) -> dict[str, Any]:
     def user(name: str) -> User:
         return User.objects.create_user(
             username=name, email=f"{name}@example.org", password=PASSWORD

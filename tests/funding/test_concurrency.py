@@ -29,8 +29,13 @@ def test_concurrent_submission_of_the_same_report(
     wp = project.work_packages.first()
     assert wp is not None
     services.add_expenditure(
-        None, report, work_package_id=wp.pk, category="travel", date=dt.date(2009, 1, 5),
-        amount=D("120.00"), currency="EUR",
+        None,
+        report,
+        work_package_id=wp.pk,
+        category="travel",
+        date=dt.date(2009, 1, 5),
+        amount=D("120.00"),
+        currency="EUR",
     )
     users = [funding_personas["partner_it"], funding_personas["editor"]] * 2
     barrier = threading.Barrier(len(users))

@@ -18,7 +18,7 @@ from alpsbio.core.money import (
     split_shares,
 )
 
-cents = st.integers(min_value=-10**11, max_value=10**11).map(lambda c: Decimal(c) / 100)
+cents = st.integers(min_value=-(10**11), max_value=10**11).map(lambda c: Decimal(c) / 100)
 positive_cents = st.integers(min_value=0, max_value=10**11).map(lambda c: Decimal(c) / 100)
 weights = st.lists(
     st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False), min_size=1, max_size=12

@@ -19,7 +19,16 @@ from .conftest import URLFIELD_WARNING, partner
 
 pytestmark = [pytest.mark.django_db, URLFIELD_WARNING]
 
-ROLES = ["admin", "editor", "member", "partner_it", "controller", "auditor", "outsider", "anonymous"]
+ROLES = [
+    "admin",
+    "editor",
+    "member",
+    "partner_it",
+    "controller",
+    "auditor",
+    "outsider",
+    "anonymous",
+]
 # Expected outcome per role for each action (True = allowed).
 MATRIX: dict[str, dict[str, bool]] = {
     #                    admin  lead   member(UGA) partner_it controller auditor outsider anon
@@ -76,9 +85,15 @@ def test_pages_follow_the_matrix(
     # Editing a budget through the page: the form posts; a refusal is a 403 (or login redirect).
     wp = project.work_packages.first()
     period = project.periods.first()
-    assert wp is not None and period is not None
-    data = {"work_package": wp.pk, "category": "staff", "period": period.pk,
-            "amount": "900.00", "reason": "test"}
+    assert wp is not None
+    assert period is not None
+    data = {
+        "work_package": wp.pk,
+        "category": "staff",
+        "period": period.pk,
+        "amount": "900.00",
+        "reason": "test",
+    }
     for action, target in (("edit_lead_budget", lead), ("edit_it_budget", it)):
         response = client.post(reverse("funding:partner", args=[project.pk, target.pk]), data)
         allowed = response.status_code == 302 and "/accounts/" not in response["Location"]
@@ -101,11 +116,18 @@ def test_api_follows_the_matrix(
     )
     wp = project.work_packages.first()
     period = project.periods.first()
-    assert wp is not None and period is not None
+    assert wp is not None
+    assert period is not None
     body = {
         "reason": "api test",
-        "changes": [{"work_package_id": wp.pk, "category": "staff", "period_id": period.pk,
-                     "amount": "900.00"}],
+        "changes": [
+            {
+                "work_package_id": wp.pk,
+                "category": "staff",
+                "period_id": period.pk,
+                "amount": "900.00",
+            }
+        ],
     }
     for action, target in (("edit_lead_budget", lead), ("edit_it_budget", it)):
         response = client.post(
@@ -125,8 +147,13 @@ def test_control_through_the_api_only_for_the_assigned_controller(
     wp = project.work_packages.first()
     assert wp is not None
     services.add_expenditure(
-        None, report, work_package_id=wp.pk, category="travel", date=dt.date(2009, 1, 1),
-        amount="10.00", currency="EUR",  # type: ignore[arg-type]
+        None,
+        report,
+        work_package_id=wp.pk,
+        category="travel",
+        date=dt.date(2009, 1, 1),
+        amount="10.00",
+        currency="EUR",  # type: ignore[arg-type]
     )
     services.submit_report(None, report)
     response = fclient(role).post(f"/api/v1/funding/reports/{report.pk}/start-control")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from alpsbio.funding.models import (
     CostCategory,
     ExpenditureItem,
     FundingProject,
-    ReportStatus,
 )
 
 from .conftest import D, partner
@@ -40,10 +38,13 @@ def test_periods_are_generated_six_monthly_from_the_dates(project: FundingProjec
     )
 
 
-def test_office_costs_are_a_flat_rate_of_staff_and_totals_reconcile(project: FundingProject) -> None:
+def test_office_costs_are_a_flat_rate_of_staff_and_totals_reconcile(
+    project: FundingProject,
+) -> None:
     lead = partner(project, 1)
     office = BudgetLine.objects.filter(partner=lead, category=CostCategory.OFFICE)
-    assert office.count() == 12 and all(line.amount == D("150.00") for line in office)
+    assert office.count() == 12
+    assert all(line.amount == D("150.00") for line in office)
     matrix = queries.budget_matrix(lead)
     assert matrix["total"] == D("3150.00") * 12
     assert sum(r["total"] for r in matrix["rows"]) == matrix["total"]
@@ -69,7 +70,8 @@ def test_budget_modification_is_versioned_and_checked_against_flexibility(
         ],
         "Move a study to a study trip",
     )
-    assert version.created_by == editor and version.reason.startswith("Move")
+    assert version.created_by == editor
+    assert version.reason.startswith("Move")
     assert version.before[f"{wp1.pk}/travel/{p1.pk}"] == "1000.00"
     assert version.after[f"{wp1.pk}/travel/{p1.pk}"] == "2000.00"
     assert f"{wp1.pk}/external/{p1.pk}" not in version.after
@@ -111,7 +113,10 @@ def test_partner_cannot_change_another_partners_budget(
         services.modify_budget(funding_personas["partner_it"], partner(project, 1), change, "x")
     with pytest.raises(PermissionDenied):
         services.modify_budget(
-            funding_personas["partner_it"], partner(project, 2), change, "x",
+            funding_personas["partner_it"],
+            partner(project, 2),
+            change,
+            "x",
             programme_approved=True,
         )
 
@@ -122,8 +127,12 @@ def test_rate_import_reports_every_bad_row_and_imports_nothing() -> None:
         services.import_exchange_rates(None, text)
     messages = exc.value.message_dict["file"]
     assert [m.split(":")[0] for m in messages] == ["line 3", "line 4", "line 5", "line 6"]
-    assert services.import_exchange_rates(None, "month,currency,rate\n2009-03,CHF,1.5\n").created == 1
-    assert services.import_exchange_rates(None, "Month,Currency,Rate\n2009-03,CHF,1.49\n").updated == 1
+    assert (
+        services.import_exchange_rates(None, "month,currency,rate\n2009-03,CHF,1.5\n").created == 1
+    )
+    assert (
+        services.import_exchange_rates(None, "Month,Currency,Rate\n2009-03,CHF,1.49\n").updated == 1
+    )
     with pytest.raises(ValidationError):
         services.import_exchange_rates(None, "a,b\n1,2\n")
 
@@ -147,22 +156,40 @@ def test_report_workflow_with_conversion_flat_rate_control_and_claim(
     wp1 = project.work_packages.get(number=1)
     report = services.create_report(user, it, p1)
     staff = services.add_expenditure(
-        user, report, work_package_id=wp1.pk, category="staff", date=dt.date(2009, 1, 15),
-        amount=D("1000.00"), currency="EUR", invoice_ref="PAY-01",
+        user,
+        report,
+        work_package_id=wp1.pk,
+        category="staff",
+        date=dt.date(2009, 1, 15),
+        amount=D("1000.00"),
+        currency="EUR",
+        invoice_ref="PAY-01",
     )
     hotel = services.add_expenditure(
-        user, report, work_package_id=wp1.pk, category="travel", date=dt.date(2009, 3, 10),
-        amount=D("301.00"), currency="CHF", invoice_ref="HOTEL-7",
+        user,
+        report,
+        work_package_id=wp1.pk,
+        category="travel",
+        date=dt.date(2009, 3, 10),
+        amount=D("301.00"),
+        currency="CHF",
+        invoice_ref="HOTEL-7",
         attachment=SimpleUploadedFile("hotel.pdf", b"%PDF-1.4 test", "application/pdf"),
     )
     # CHF 301 at 1.50 CHF/EUR = EUR 200.666… → 200.67, rounded once.
-    assert hotel.converted == D("200.67") and hotel.exchange_rate == D("1.5")
+    assert hotel.converted == D("200.67")
+    assert hotel.exchange_rate == D("1.5")
     office = ExpenditureItem.objects.get(report=report, is_flat_rate=True)
     assert office.converted == D("150.00")
     with pytest.raises(ValidationError):  # no rate for that month
         services.add_expenditure(
-            user, report, work_package_id=wp1.pk, category="travel", date=dt.date(2009, 6, 1),
-            amount=D("10.00"), currency="CHF",
+            user,
+            report,
+            work_package_id=wp1.pk,
+            category="travel",
+            date=dt.date(2009, 6, 1),
+            amount=D("10.00"),
+            currency="CHF",
         )
     services.submit_report(user, report)
     with pytest.raises(ValidationError):
@@ -177,14 +204,20 @@ def test_report_workflow_with_conversion_flat_rate_control_and_claim(
     services.certify_report(controller, report)
     eligible = D("900.00") + D("200.67") + D("135.00")
     rows = {r.key: r for r in queries.planned_vs_spent(project, "partner")}
-    assert rows[it.pk].certified == eligible and rows[it.pk].declared == D("1350.67")
+    assert rows[it.pk].certified == eligible
+    assert rows[it.pk].declared == D("1350.67")
     # Claim: only when every report of the period is certified.
     lead_report = services.create_report(None, partner(project, 1), p1)
     with pytest.raises(ValidationError):
         services.create_payment_claim(funding_personas["editor"], p1)
     services.add_expenditure(
-        None, lead_report, work_package_id=wp1.pk, category="external", date=dt.date(2009, 2, 1),
-        amount=D("333.33"), currency="EUR",
+        None,
+        lead_report,
+        work_package_id=wp1.pk,
+        category="external",
+        date=dt.date(2009, 2, 1),
+        amount=D("333.33"),
+        currency="EUR",
     )
     for step in (services.submit_report, services.start_control, services.certify_report):
         step(None, lead_report)
@@ -196,12 +229,19 @@ def test_report_workflow_with_conversion_flat_rate_control_and_claim(
     )
     assert sum(t.amount for t in payment.transfers.all()) == D("1000.00")
     with pytest.raises(ValidationError):
-        services.record_payment(funding_personas["editor"], claim, claim.amount, dt.date(2009, 9, 2))
+        services.record_payment(
+            funding_personas["editor"], claim, claim.amount, dt.date(2009, 9, 2)
+        )
     actions = set(
         queries.audit_trail(project).values_list("action", flat=True)  # type: ignore[attr-defined]
     )
-    assert {"funding.expenditure_added", "funding.item_controlled", "funding.claim_created",
-            "funding.payment_recorded", "funding.report_certified"} <= actions
+    assert {
+        "funding.expenditure_added",
+        "funding.item_controlled",
+        "funding.claim_created",
+        "funding.payment_recorded",
+        "funding.report_certified",
+    } <= actions
 
 
 @pytest.mark.parametrize(
@@ -217,8 +257,13 @@ def test_attachments_are_checked_by_type_and_content(
     report = services.create_report(None, partner(project, 1), project.periods.first())  # type: ignore[arg-type]
     with pytest.raises(ValidationError) as exc:
         services.add_expenditure(
-            None, report, work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
-            category="travel", date=dt.date(2009, 1, 1), amount=D("1.00"), currency="EUR",
+            None,
+            report,
+            work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
+            category="travel",
+            date=dt.date(2009, 1, 1),
+            amount=D("1.00"),
+            currency="EUR",
             attachment=SimpleUploadedFile(name, content),
         )
     assert error in str(exc.value)
@@ -229,8 +274,13 @@ def test_attachment_size_limit(project: FundingProject, monkeypatch: pytest.Monk
     report = services.create_report(None, partner(project, 1), project.periods.first())  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="larger than"):
         services.add_expenditure(
-            None, report, work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
-            category="travel", date=dt.date(2009, 1, 1), amount=D("1.00"), currency="EUR",
+            None,
+            report,
+            work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
+            category="travel",
+            date=dt.date(2009, 1, 1),
+            amount=D("1.00"),
+            currency="EUR",
             attachment=SimpleUploadedFile("a.pdf", b"%PDF-" + b"x" * 20),
         )
 
@@ -239,27 +289,46 @@ def test_ineligible_items_count_zero(project: FundingProject) -> None:
     report = services.create_report(None, partner(project, 1), project.periods.first())  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         services.add_expenditure(
-            None, report, work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
-            category="travel", date=dt.date(2009, 1, 1), amount=D("50.00"), currency="EUR",
+            None,
+            report,
+            work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
+            category="travel",
+            date=dt.date(2009, 1, 1),
+            amount=D("50.00"),
+            currency="EUR",
             is_ineligible=True,
         )
     item = services.add_expenditure(
-        None, report, work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
-        category="travel", date=dt.date(2009, 1, 1), amount=D("50.00"), currency="EUR",
-        is_ineligible=True, ineligible_reason="Bought before the project started",
+        None,
+        report,
+        work_package_id=project.work_packages.first().pk,  # type: ignore[union-attr]
+        category="travel",
+        date=dt.date(2009, 1, 1),
+        amount=D("50.00"),
+        currency="EUR",
+        is_ineligible=True,
+        ineligible_reason="Bought before the project started",
     )
     assert item.eligible == 0
 
 
-def test_swiss_partners_are_funded_in_chf_not_by_the_eu_fund(project: FundingProject, orgs: dict[str, Any], make_org: Any) -> None:
+def test_swiss_partners_are_funded_in_chf_not_by_the_eu_fund(
+    project: FundingProject, orgs: dict[str, Any], make_org: Any
+) -> None:
     with pytest.raises(ValidationError):
         services.add_partner(
-            None, project, make_org("Test CH", "CH011"), currency="EUR",
+            None,
+            project,
+            make_org("Test CH", "CH011"),
+            currency="EUR",
             funding_sources={"swiss_federal": D("1")},
         )
     with pytest.raises(ValidationError):
         services.add_partner(
-            None, project, make_org("Test CH2", "CH011"), currency="CHF",
+            None,
+            project,
+            make_org("Test CH2", "CH011"),
+            currency="CHF",
             funding_sources={"swiss_federal": D("0.5"), "eu_fund": D("0.5")},
         )
     summary = queries.project_summary(project)
@@ -284,7 +353,8 @@ def test_indicator_registry_counts_and_survives_failing_providers(project: Fundi
     services.add_indicator(None, project, "OI2", "Broken", 10, "test_broken")
     services.add_indicator(None, project, "OI3", "Built-in events", 10, "events_held")
     rows = {r.code: r for r in queries.indicator_table(project)}
-    assert rows["OI1"].per_period == [3] * 6 and rows["OI1"].achieved == 18
+    assert rows["OI1"].per_period == [3] * 6
+    assert rows["OI1"].achieved == 18
     assert rows["OI2"].achieved is None
     assert rows["OI3"].achieved == 0  # the events app is installed and has no events here
     assert count_indicator("unknown", project, dt.date(2009, 1, 1), dt.date(2009, 2, 1)) is None
@@ -293,7 +363,8 @@ def test_indicator_registry_counts_and_survives_failing_providers(project: Fundi
 def test_demo_is_idempotent_and_matches_the_public_figures(db: Any) -> None:
     project = services.load_funding_demo()
     again = services.load_funding_demo()
-    assert project.pk == again.pk and FundingProject.objects.count() == 1
+    assert project.pk == again.pk
+    assert FundingProject.objects.count() == 1
     assert project.is_illustrative
     summary = queries.project_summary(project)
     assert summary["total_budget"] == "1862505.00"
@@ -302,9 +373,12 @@ def test_demo_is_idempotent_and_matches_the_public_figures(db: Any) -> None:
     eur = [f for f in summary["funds"] if f["currency"] == "EUR"]
     assert sum(D(f["amount"]) for f in eur) == D("1862505.00")
     names = [str(p.organisation) for p in project.partners.order_by("number")]
-    assert names[0] == "ADEBAG" and len(names) == 8
+    assert names[0] == "ADEBAG"
+    assert len(names) == 8
     assert project.partners.get(number=1).role == "lead"
-    created = [p for p in project.partners.all() if "alps-bio-cluster-launch" in p.organisation.sources]
+    created = [
+        p for p in project.partners.all() if "alps-bio-cluster-launch" in p.organisation.sources
+    ]
     assert len(created) == 8  # nothing in this test database: all minimal records
 
 
@@ -313,5 +387,7 @@ def test_summary_command_prints_json_on_the_last_line(project: FundingProject) -
     call_command("funding", "summary", "--json", stdout=out)
     data = json.loads(out.getvalue().strip().splitlines()[-1])
     (p,) = data["projects"]
-    assert p["acronym"] == "TESTPRJ" and p["total_budget"] == "300000.00"
-    assert p["currency"] == "EUR" and p["funds"]
+    assert p["acronym"] == "TESTPRJ"
+    assert p["total_budget"] == "300000.00"
+    assert p["currency"] == "EUR"
+    assert p["funds"]

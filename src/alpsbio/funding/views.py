@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django import forms as django_forms
@@ -11,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -510,12 +512,20 @@ def certificate(request: HttpRequest, report_pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, item_pk: int) -> FileResponse:
+def attachment(request: HttpRequest, item_pk: int) -> HttpResponse:
+    """The invoice attached to an item (at most 10 MB, so it is read in one go)."""
     item = get_object_or_404(ExpenditureItem.objects.select_related("report"), pk=item_pk)
     _report(request, item.report_id)
     if not item.attachment:
         raise Http404
-    return FileResponse(item.attachment.open("rb"), as_attachment=True)
+    with item.attachment.open("rb") as fh:
+        content = fh.read()
+    name = Path(item.attachment.name or "attachment").name
+    return HttpResponse(
+        content,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # --- Project reports, claims, payments ------------------------------------------------------
