@@ -118,3 +118,19 @@ def test_sampled_betweenness_is_deterministic() -> None:
     est = r1.nodes.set_index("org")["betweenness"]
     # A sample of 40 of ~150 sources ranks the top broker among the exact top five.
     assert est.idxmax() in set(exact.nlargest(5).index)
+
+
+@pytest.mark.parametrize("backend", ["networkx", "igraph"])
+def test_backends_agree_on_exact_measures(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    from alpsbio.survey.analysis import network
+
+    if backend == "igraph":
+        pytest.importorskip("igraph")
+    monkeypatch.setattr(network, "BACKEND", backend)
+    res = analyse_network(PARTS, ORGS, seed=3)
+    nodes = res.nodes.set_index("org")
+    assert nodes.at["c", "betweenness"] == pytest.approx(4 / 6)
+    assert nodes.at["d", "betweenness"] == pytest.approx(3 / 6)
+    # Two obvious groups: {a, b, c} and {d, e}.
+    assert nodes.at["a", "community"] == nodes.at["b", "community"]
+    assert nodes.at["d", "community"] == nodes.at["e", "community"]

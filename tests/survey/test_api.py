@@ -13,10 +13,13 @@ def test_public_reads(client_for: Any, eurostat_csv: Any, regions: Any) -> None:
     services.import_indicators([eurostat_csv])
     c = client_for("anonymous")
     ov = c.get("/api/v1/analysis/overview")
-    assert ov.status_code == 200 and "members" in ov.json() and ov.json()["notes"]
+    assert ov.status_code == 200
+    assert "members" in ov.json()
+    assert ov.json()["notes"]
     r = c.get("/api/v1/analysis/regions/FRK2?lang=it")
     body = r.json()
-    assert r.status_code == 200 and body["name"] == "Rodano-Alpi"
+    assert r.status_code == 200
+    assert body["name"] == "Rodano-Alpi"
     assert body["indicators"][0]["values"] == [
         {"year": 2018, "value": 270000.5},
         {"year": 2019, "value": 280000.0},
@@ -48,7 +51,8 @@ def test_response_rates_for_managers_only(
     assert client_for("anonymous").get(url).status_code == 401
     assert client_for("member").get(url).status_code == 403
     body = client_for("manager_it").get(url).json()
-    assert body["total"]["invited"] == 1 and body["by_region"][0]["key"] == "FRK2"
+    assert body["total"]["invited"] == 1
+    assert body["by_region"][0]["key"] == "FRK2"
 
 
 def test_answer_by_token(
@@ -64,14 +68,17 @@ def test_answer_by_token(
     q = c.get(url).json()
     assert q["questions"][0]["text"].startswith("Quelle")  # invitation in French
     bad = c.put(url, {"answers": {"rate_rd_capacity": 9}}, content_type="application/json")
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "rate_rd_capacity"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "rate_rd_capacity"
     hidden = c.put(
         url,
         {"answers": {"needs": ["skills"], "finance_kind": "loans"}},
         content_type="application/json",
     )
-    assert hidden.status_code == 422 and hidden.json()["errors"][0]["field"] == "finance_kind"
+    assert hidden.status_code == 422
+    assert hidden.json()["errors"][0]["field"] == "finance_kind"
     ok = c.put(url, {"answers": full_answers, "submit": True}, content_type="application/json")
-    assert ok.status_code == 200 and ok.json()["submitted"] is True
+    assert ok.status_code == 200
+    assert ok.json()["submitted"] is True
     assert c.get("/api/v1/analysis/respond/wrong").status_code == 403
     assert c.put(url, {"answers": "x"}, content_type="application/json").status_code == 422

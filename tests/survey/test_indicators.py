@@ -23,14 +23,17 @@ def test_tsv_import_recodes_and_reports(db: Any, eurostat_tsv: Path) -> None:
     v = IndicatorValue.objects.get(
         indicator__code="tgs00010", region_code="FRK2", year=2020, dims=dims
     )
-    assert v.value == 6.5 and v.flag == "p"
+    assert v.value == 6.5
+    assert v.flag == "p"
     conf = IndicatorValue.objects.get(region_code="ITC4", year=2020)
-    assert conf.value is None and conf.flag == "c"
+    assert conf.value is None
+    assert conf.flag == "c"
     # FR71 (NUTS 2013) is Rhône-Alpes = FRK2 in NUTS 2021: the native 2021 row wins.
     assert IndicatorValue.objects.filter(region_code="FR71").count() == 0
     assert not IndicatorValue.objects.filter(region_code="EU27_2020").exists()
     messages = " ".join(r["message"] for r in run.report)
-    assert "not a NUTS 2021 region" in messages and "FR71" in messages
+    assert "not a NUTS 2021 region" in messages
+    assert "FR71" in messages
     assert Indicator.objects.get(code="tgs00010").label["fr"] == "Taux de chômage"
 
 
@@ -46,7 +49,8 @@ def test_malformed_file_rejects_everything(db: Any, eurostat_csv: Path, tmp_path
     bad.write_text("unit,geo,time,values,input_var_code\nPC,FRK2,2019,abc,x\n", encoding="utf-8")
     with pytest.raises(ind.IndicatorImportRejected) as exc:
         services.import_indicators([eurostat_csv, bad])
-    assert exc.value.run.report[0]["line"] == 2 and exc.value.run.report[0]["file"] == "bad.csv"
+    assert exc.value.run.report[0]["line"] == 2
+    assert exc.value.run.report[0]["file"] == "bad.csv"
     assert IndicatorValue.objects.count() == 0
     assert IndicatorImport.objects.get().succeeded is False
 
@@ -79,8 +83,6 @@ def test_platform_indicators(orgs: dict[str, Any]) -> None:
     assert p.actors_by_type.loc["FRK2", "university"] == 1
     assert p.actors_by_type.loc["FRK2", "hospital"] == 1
     fr = p.participations.set_index("region").loc["FRK2"]
-    assert (
-        fr["participations"] == 3
-        and fr["projects"] == 2
-        and Decimal(fr["eu_funding"]) == Decimal("22")
-    )
+    assert fr["participations"] == 3
+    assert fr["projects"] == 2
+    assert Decimal(fr["eu_funding"]) == Decimal("22")

@@ -70,7 +70,8 @@ def test_regional_manager_invites_only_own_region(
     assert [i.organisation for i in res.created] == [orgs["uga"]]
     assert res.skipped[0][0] == orgs["unimi"]
     inv = res.created[0]
-    assert len(inv.token) >= 40 and inv.language == "fr"
+    assert len(inv.token) >= 40
+    assert inv.language == "fr"
     with pytest.raises(PermissionDenied):
         services.invite_organisations(personas["editor"], cluster_survey, [orgs["uga"]])
 
@@ -87,7 +88,8 @@ def test_invitation_mail_in_recipient_language(
     with django_capture_on_commit_callbacks(execute=True):
         res = services.invite_organisations(personas["manager_it"], cluster_survey, [orgs["unimi"]])
     inv = Invitation.objects.get(pk=res.created[0].pk)
-    assert inv.language == "it" and inv.sent_at is not None
+    assert inv.language == "it"
+    assert inv.sent_at is not None
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]
     assert msg.to == ["a@unimi.it"]
@@ -109,8 +111,10 @@ def test_save_resume_and_submit(
     services.save_answers(inv.token, full_answers, submit=True)
     inv.refresh_from_db()
     resp.refresh_from_db()
-    assert inv.submitted_at is not None and resp.status == Response.Status.SUBMITTED
-    assert resp.region is not None and resp.region.code == "FRK2"
+    assert inv.submitted_at is not None
+    assert resp.status == Response.Status.SUBMITTED
+    assert resp.region is not None
+    assert resp.region.code == "FRK2"
     with pytest.raises(ValidationError):
         services.save_answers(inv.token, {"main_activity": "industry"})
     with pytest.raises(PermissionDenied):
@@ -129,11 +133,14 @@ def test_anonymous_survey_detaches_response(
     inv = invite(cluster_survey, orgs["hcl"])
     resp = services.save_answers(inv.token, full_answers, submit=True)
     resp.refresh_from_db()
-    assert resp.invitation is None and resp.org_type == "hospital" and resp.region.code == "FRK2"
+    assert resp.invitation is None
+    assert resp.org_type == "hospital"
+    assert resp.region.code == "FRK2"
     header, rows = queries.export_table(
         Response.objects.filter(survey=cluster_survey), cluster_survey
     )
-    assert "organisation" not in header and "organisation_id" not in header
+    assert "organisation" not in header
+    assert "organisation_id" not in header
     flat = " ".join(str(c) for r in rows for c in r)
     assert "Hospices" not in flat
     assert queries.response_rates(cluster_survey)["total"].submitted == 1
@@ -155,7 +162,8 @@ def test_response_rates_and_scores(
     assert (uni.invited, uni.submitted) == (2, 1)
     scores = queries.survey_theme_scores()
     row = scores[(scores["region"] == "FRK2") & (scores["theme"] == "rd_capacity")].iloc[0]
-    assert row["mean"] == 5 and row["n"] == 1
+    assert row["mean"] == 5
+    assert row["n"] == 1
     today = timezone.localdate()
     assert queries.count_survey_respondents(today - dt.timedelta(days=1), today) == 1
     assert (
@@ -185,10 +193,8 @@ def test_reminders_go_once_per_interval_to_non_respondents(
     assert services.send_reminders(cluster_survey, now=now) == 0  # too early
     later = now + dt.timedelta(days=8)
     assert services.send_reminders(cluster_survey, now=later) == 1
-    assert (
-        mail.outbox[-1].to == ["e@hcl.fr"]
-        and "Enquête territoriale de l'Alps" in mail.outbox[-1].subject
-    )
+    assert mail.outbox[-1].to == ["e@hcl.fr"]
+    assert "Enquête territoriale de l'Alps" in mail.outbox[-1].subject
     assert services.send_reminders(cluster_survey, now=later + dt.timedelta(days=1)) == 0
     with pytest.raises(PermissionDenied):
         services.send_reminders(cluster_survey, actor=personas["outsider"])

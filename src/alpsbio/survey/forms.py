@@ -76,11 +76,13 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].choices = [(s.pk, str(s)) for s in survey.sections.all()]
+        section_field: Any = self.fields["section"]
+        section_field.choices = [(s.pk, str(s)) for s in survey.sections.all()]
         questions = Question.objects.filter(section__survey=survey).order_by(
             "section__position", "position"
         )
-        self.fields["condition_question"].choices = [("", "—")] + [
+        cond_field: Any = self.fields["condition_question"]
+        cond_field.choices = [("", "—")] + [
             (q.pk, f"{q.key}: {q.display_text[:60]}") for q in questions
         ]
         self.fields.update(_lang_fields("text", _("Question")))
@@ -102,15 +104,16 @@ class QuestionForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    organisations = forms.ModelMultipleChoiceField(
+    organisations: Any = forms.ModelMultipleChoiceField(
         label=_("Organisations"),
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, queryset: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = queryset  # type: ignore[attr-defined]
+        field: Any = self.fields["organisations"]
+        field.queryset = queryset
 
 
 class IndicatorUploadForm(forms.Form):

@@ -472,7 +472,7 @@ def latest_values(
     best = max(counts.values())
     # The latest year that covers at least 80 % of the best-covered year's regions.
     year = max(y for y, n in counts.items() if n >= 0.8 * best)
-    return year, {code: float(v) for code, y, v in rows if y == year}
+    return year, {code: float(v) for code, y, v in rows if y == year and v is not None}
 
 
 # --- indicators computed from the platform's own data ---------------------------------------

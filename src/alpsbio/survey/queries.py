@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -139,8 +139,9 @@ def response_rates(survey: Survey) -> dict[str, Any]:
         "submitted": Count("id", filter=Q(submitted_at__isnull=False)),
     }
     total = qs.aggregate(**fields)
-    by_region_rows = (
-        qs.values("organisation__nuts2__code")
+    by_region_rows: list[dict[str, Any]] = list(
+        cast(Any, qs)
+        .values("organisation__nuts2__code")
         .annotate(**fields)
         .order_by("organisation__nuts2__code")
     )
@@ -165,9 +166,14 @@ def response_rates(survey: Survey) -> dict[str, Any]:
             r["started"],
             r["submitted"],
         )
-        for r in qs.values("organisation__org_type")
-        .annotate(**fields)
-        .order_by("organisation__org_type")
+        for r in cast(
+            list[dict[str, Any]],
+            list(
+                qs.values("organisation__org_type")
+                .annotate(**fields)
+                .order_by("organisation__org_type")
+            ),
+        )
     ]
     return {
         "total": Rate("total", _("All"), total["invited"], total["started"], total["submitted"]),
@@ -290,7 +296,7 @@ def indicator_series(
     )
     out: dict[str, list[tuple[int, float]]] = {c: [] for c in codes}
     for code, year, value in rows:
-        out[code].append((year, float(value)))
+        out[code].append((year, float(value or 0.0)))
     return out
 
 
@@ -495,7 +501,7 @@ def analysis(members: Sequence[str] | None = None, use_cache: bool = True) -> An
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return cast(Analysis, hit)
     result = compute_analysis(members)
     if use_cache:
         cache.set(key, result, CACHE_SECONDS)
