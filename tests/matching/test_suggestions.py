@@ -71,6 +71,7 @@ def test_suggestions_explain_border_sector_and_common_partners(
     items = queries.suggested_partners(uga.pk, lang="fr")
     by_org = {s.org_id: s for s in items}
     assert orgs["hcl"].pk not in by_org  # already a partner
+    assert orgs["epfl"].pk not in by_org  # nothing to match on: no competences, no projects
     unimi = by_org[orgs["unimi"].pk]
     assert unimi.crosses_border
     assert orgs["hcl"].display_name in unimi.common_partners

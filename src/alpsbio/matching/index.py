@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from alpsbio.core.i18n import LANGUAGE_CODES, localized
@@ -324,7 +324,13 @@ def _region(org: Organisation) -> str:
 
 
 def load_org_profiles(org_ids: Sequence[int] | None = None) -> list[Profile]:
-    qs = Organisation.objects.filter(is_active=True).select_related("nuts3", "nuts2")
+    # Only organisations with something to match on: competences written, or EU projects.
+    has_projects = Exists(Participation.objects.filter(organisation_id=OuterRef("pk")))
+    qs = (
+        Organisation.objects.filter(is_active=True)
+        .filter(has_projects | ~Q(description={}))
+        .select_related("nuts3", "nuts2")
+    )
     if org_ids is not None:
         qs = qs.filter(pk__in=org_ids)
     orgs = list(qs.prefetch_related("nace_codes", "network_memberships"))
@@ -572,6 +578,9 @@ class MatchIndex:
             self.build()
             return True
         changed = load_org_profiles(org_ids) + load_opp_profiles(sorted(published))
+        if any(p.key not in self.pos for p in changed):  # an organisation became matchable
+            self.build()
+            return True
         if changed:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
