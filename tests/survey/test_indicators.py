@@ -86,3 +86,21 @@ def test_platform_indicators(orgs: dict[str, Any]) -> None:
     assert fr["participations"] == 3
     assert fr["projects"] == 2
     assert Decimal(fr["eu_funding"]) == Decimal("22")
+
+
+def test_demo_reads_the_shipped_extract_without_shared_data(
+    db: Any, settings: Any, tmp_path: Path
+) -> None:
+    """Without the shared data folder the demo imports the committed extract (Source: Eurostat)."""
+    settings.ALPSBIO_DATA_DIR = tmp_path
+    assert [p.name for p in ind.demo_indicator_files()] == [
+        "eurostat_extract.csv.gz",
+        "rd_p_persreg_subset_extract.csv.gz",
+    ]
+    first = services.load_survey_demo()
+    second = services.load_survey_demo()
+    assert first["indicator_values"] == second["indicator_values"] > 20000
+    assert IndicatorValue.objects.filter(
+        indicator__code="rd_p_persreg", region_code="FRK2"
+    ).exists()
+    assert not IndicatorValue.objects.filter(region_code="FR71").exists()

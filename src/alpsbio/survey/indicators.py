@@ -40,7 +40,12 @@ from alpsbio.survey.models import Indicator, IndicatorImport, IndicatorValue
 logger = logging.getLogger("alpsbio.survey")
 
 SEED_DIR = Path(__file__).with_name("seed")
-DEMO_EXTRACT = SEED_DIR / "eurostat_extract.csv.gz"
+# Compact extracts of the shared Eurostat files (Source: Eurostat), used by the demo when the
+# shared data folder is absent: see seed/README.md.
+DEMO_EXTRACTS = (
+    SEED_DIR / "eurostat_extract.csv.gz",
+    SEED_DIR / "rd_p_persreg_subset_extract.csv.gz",
+)
 MAX_REPORT_ROWS = 500
 BATCH = 2000
 
@@ -398,7 +403,7 @@ def demo_indicator_files() -> list[Path]:
     files = sorted(data_dir.glob("*.csv")) if data_dir.is_dir() else []
     if files:
         return files
-    return [DEMO_EXTRACT] if DEMO_EXTRACT.exists() else []
+    return [p for p in DEMO_EXTRACTS if p.exists()]
 
 
 # --- reading stored indicators --------------------------------------------------------------
