@@ -269,3 +269,12 @@ def test_demo_is_marked_illustrative_in_the_pages(
     page = fclient("admin").get(reverse("funding:dashboard", args=[project.pk]))
     assert b"Illustrative example" in page.content
     assert b"1862505.00" in page.content or b"1,862,505.00" in page.content
+
+
+def test_member_dashboard_lists_the_users_projects(
+    project: FundingProject, fclient: Callable[[str], Client]
+) -> None:
+    page = fclient("partner_it").get(reverse("accounts:dashboard"))
+    assert page.status_code == 200
+    assert b"TESTPRJ" in page.content
+    assert b"TESTPRJ" not in fclient("outsider").get(reverse("accounts:dashboard")).content

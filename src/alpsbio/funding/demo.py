@@ -66,13 +66,11 @@ PARTNERS: list[dict[str, Any]] = [
     {
         "name": "Bioindustry Park del Canavese",
         "lookup": {
-            "pic": "998202169",
             "names": ["Bioindustry Park del Canavese", "Bioindustry Park Silvano Fumero SpA"],
         },
         "create": {
             "legal_name": "Bioindustry Park Silvano Fumero SpA",
             "short_name": "Bioindustry Park del Canavese",
-            "pic": "998202169",
             "country_code": "IT",
             "region": "ITC11",
             "city": "Colleretto Giacosa",
@@ -85,7 +83,6 @@ PARTNERS: list[dict[str, Any]] = [
     {
         "name": "Milan Chamber of Commerce",
         "lookup": {
-            "pic": "999930806",
             "names": [
                 "Camera di Commercio, Industria, Artigianato e Agricoltura di Milano",
                 "Milan Chamber of Commerce",
@@ -94,7 +91,6 @@ PARTNERS: list[dict[str, Any]] = [
         "create": {
             "legal_name": "Camera di Commercio, Industria, Artigianato e Agricoltura di Milano",
             "short_name": "Milan Chamber of Commerce",
-            "pic": "999930806",
             "country_code": "IT",
             "region": "ITC4C",
             "city": "Milano",
@@ -122,7 +118,6 @@ PARTNERS: list[dict[str, Any]] = [
         "lookup": {"ror": "0519vt613", "names": ["Tiroler Zukunftsstiftung"]},
         "create": {
             "legal_name": "Tiroler Zukunftsstiftung",
-            "ror_id": "0519vt613",
             "country_code": "AT",
             "region": "AT332",
             "city": "Innsbruck",
@@ -137,7 +132,6 @@ PARTNERS: list[dict[str, Any]] = [
         "lookup": {"ror": "00cfam450", "names": ["Helmholtz Zentrum München"]},
         "create": {
             "legal_name": "Helmholtz Zentrum München",
-            "ror_id": "00cfam450",
             "short_name": "HMGU",
             "country_code": "DE",
             "region": "DE212",
@@ -159,7 +153,6 @@ PARTNERS: list[dict[str, Any]] = [
         },
         "create": {
             "legal_name": "Hochschule Weihenstephan-Triesdorf",
-            "ror_id": "00gzkxz88",
             "short_name": "HSWT",
             "country_code": "DE",
             "region": "DE21B",
@@ -200,7 +193,11 @@ def _region(code: str) -> Region | None:
 
 
 def find_or_create_organisation(spec: dict[str, Any]) -> Organisation:
-    """The directory record of a partner (by ROR, PIC, then name), or a minimal new one."""
+    """The directory record of a partner (by ROR, PIC, then name), or a minimal new one.
+
+    Minimal records carry no ROR ID or PIC, so that a later directory import of the full record
+    (which owns those unique identifiers) is never blocked; a directory merge can fold them in.
+    """
     lookup = spec["lookup"]
     qs = Organisation.objects.all()
     org = None
