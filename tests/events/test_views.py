@@ -233,3 +233,15 @@ def test_requests_page_shows_only_own(make_participant: Any, event: Any) -> None
     client.force_login(b.registration.user)
     page = client.get(reverse("events:b2b_requests", args=[event.slug])).content.decode()
     assert "secret-ab" in page
+
+
+def test_dashboard_panel_lists_my_events(
+    event: Any, client_for: Any, personas: dict[str, Any]
+) -> None:
+    """The member dashboard shows the events I registered for and those I organise."""
+    services.register(personas["member"], event)
+    page = client_for("member").get(reverse("accounts:dashboard")).content.decode()
+    assert "My events" in page
+    assert event.display_title in page
+    page = client_for("manager_fr").get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("events:manage", args=[event.slug]) in page
