@@ -2,7 +2,7 @@
 
 Data (read from ../shared/data, never from the product): CORDIS H2020 participations 2014-2018
 joined to CORDIS organisations (NUTS-3 from postcode → NUTS-2; FR, IT, CH, AT, DE), sectors =
-H2020 topic families (the part of the topic code before the first "-", e.g. PHC, ICT, MSCA);
+H2020 topic families (the leading letters/digits of the topic code, e.g. PHC, ICT, MSCA, BBI);
 Eurostat regional indicators (long CSV) recoded to NUTS 2021. No survey data exists yet, so the
 survey part runs in the tests only.
 
@@ -18,6 +18,7 @@ import sys
 import time
 import tracemalloc
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ def load_inputs(
     orgs = pd.read_csv(data / "cordis/cordis_orgs_merged_by_pic.csv", dtype=str)
     parts = pd.read_csv(data / "cordis/h2020_participations_2014_2018.csv.gz", dtype=str)
     orgs["region"] = orgs["nuts3_2021_from_postcode"].str[:4]
-    parts["sector"] = parts["topic"].str.split("-").str[0].fillna("UNKNOWN")
+    parts["sector"] = parts["topic"].str.extract(r"^([A-Za-z0-9]+)", expand=False).fillna("UNKNOWN")
     p = parts.merge(orgs[["pic", "region"]], on="pic", how="left")
     located = p.dropna(subset=["region"])
     counts = matrix_from_long(located.assign(value=1.0), "region", "sector", "value")
@@ -157,6 +158,28 @@ def main() -> None:
         f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    # Stage breakdown (one run each, CPU seconds: robust to other jobs sharing the machine).
+    from alpsbio.survey.analysis.complexity import complexity
+    from alpsbio.survey.analysis.network import analyse_network
+    from alpsbio.survey.analysis.specialisation import specialisation_table
+    from alpsbio.survey.analysis.swot import indicator_positions
+
+    def cpu(fn: Callable[[], object]) -> float:
+        c0 = time.process_time()
+        fn()
+        return time.process_time() - c0
+
+    gj = maps.load_geojson(maps.BUNDLED_NUTS2)
+    stages = {
+        "specialisation (LQ, stars, US rule)": cpu(lambda: specialisation_table(counts, estab)),
+        "complexity": cpu(lambda: complexity(counts)),
+        "indicator positions": cpu(lambda: indicator_positions(ind, SPECS, list(MEMBER_REGIONS))),
+        "network": cpu(lambda: analyse_network(participations, node_attrs, list(MEMBER_REGIONS))),
+        "map Europe": cpu(
+            lambda: maps.choropleth_svg(gj, {}, maps.MapLabels(title="x"), extent="europe")
+        ),
+    }
+    print("stages (CPU s): " + "; ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     net = result.network
     assert net is not None
     print(
