@@ -16,6 +16,7 @@ from django.test import Client
 
 from alpsbio.accounts.models import OrganisationRole, RegionalManager, User
 from alpsbio.directory.models import Network, Organisation, OrganisationType, Region
+from alpsbio.directory.search_text import refresh_search_text
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -56,9 +57,12 @@ def make_org(regions: dict[str, Region]) -> Callable[..., Organisation]:
         region = regions[nuts3]
         kwargs.setdefault("org_type", OrganisationType.RESEARCH)
         kwargs.setdefault("country_code", region.country_code)
-        return Organisation.objects.create(
+        org = Organisation.objects.create(
             legal_name=legal_name, nuts3=region, nuts2=region.parent, **kwargs
         )
+        refresh_search_text([org.pk])  # as the services and importers do
+        org.refresh_from_db()
+        return org
 
     return _make
 

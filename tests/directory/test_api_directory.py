@@ -68,6 +68,7 @@ def test_detail_and_missing(orgs: dict[str, Organisation], client: Client) -> No
 def test_create_with_field_errors(
     regions: dict[str, Region], manager_token: dict[str, str], client: Client
 ) -> None:
+    before = Organisation.objects.count()
     payload = {
         "legal_name": "X",
         "country_code": "France",
@@ -82,7 +83,7 @@ def test_create_with_field_errors(
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"legal_name", "country_code", "website", "latitude", "names"} <= fields
-    assert not Organisation.objects.exists()
+    assert Organisation.objects.count() == before
 
 
 def test_create_with_unknown_codes(

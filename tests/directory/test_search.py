@@ -26,7 +26,7 @@ def indexed(orgs: dict[str, Organisation], networks: dict[str, Any]) -> dict[str
     orgs["epfl"].sectors.add(medtech)
     networks["diagnosis"].memberships.create(organisation=orgs["unimi"], since="2009-01-01")
     for org in orgs.values():
-        refresh_search_text(org)
+        refresh_search_text([org.pk])
     return orgs
 
 
@@ -99,7 +99,7 @@ def test_edits_reach_the_index(indexed: dict[str, Organisation]) -> None:
     org = indexed["epfl"]
     org.description = {"de": "Medizintechnik und Neuroprothetik"}
     org.save()
-    refresh_search_text(org)
+    refresh_search_text([org.pk])
     assert [o.pk for o in search_organisations("neuroprothetik").items] == [org.pk]
     org.delete()
     assert search_organisations("neuroprothetik").total == 0

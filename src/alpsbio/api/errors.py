@@ -12,7 +12,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 
 def _loc_to_field(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    # ninja prefixes the location with the source and the parameter's name; users know fields.
+    wrappers = ("body", "query", "path", "payload", "form", "params", "filters")
+    parts = [str(p) for p in loc if p not in wrappers]
     return ".".join(parts) or "__all__"
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from alpsbio.accounts import permissions
@@ -332,12 +332,12 @@ def _resolve_refs(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/organisations", response={201: OrganisationOut}, auth=write_auth)
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Any]:
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Any]:
     if not permissions.can_create_organisation(request.user):
         raise PermissionDenied("Only cluster managers add organisations.")
     data = _resolve_refs(payload.dict())
     org = services.create_organisation(data, actor=request.user)
-    return 201, _org_out(_get_org(org.pk))
+    return Status(201, _org_out(_get_org(org.pk)))
 
 
 @router.patch("/organisations/{org_id}", response=OrganisationOut, auth=write_auth)

@@ -22,6 +22,9 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
         label=_("NACE Rev.2 codes"), required=False,
         help_text=_("Comma-separated, e.g. 72.11, 21.20"),
     )
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=300, assume_scheme="https"
+    )
     sectors = forms.ModelMultipleChoiceField(
         queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Sectors"),
