@@ -108,6 +108,38 @@ def test_api_end_to_end(
     )
     assert pay.status_code == 201
     assert sum(float(v) for v in pay.json()["transfers"].values()) == 68.40
+    assert (
+        post(
+            admin, f"/work-packages/{wp}/activities", {"code": "A1", "title": "Kick-off"}
+        ).status_code
+        == 201
+    )
+    assert (
+        post(
+            admin, f"/work-packages/{wp}/deliverables", {"code": "D1", "title": "Plan"}
+        ).status_code
+        == 201
+    )
+    assert (
+        post(
+            admin,
+            f"/projects/{pid}/indicators",
+            {
+                "code": "OI1",
+                "name": "Events",
+                "target": 2,
+                "source_code": "events_held",
+                "work_package_id": wp,
+            },
+        ).status_code
+        == 201
+    )
+    assert (
+        post(admin, f"/projects/{pid}/periods/1/progress", {"summary": "Started."}).status_code
+        == 201
+    )
+    versions = admin.get(f"{BASE}/projects/{pid}/budget-versions").json()
+    assert versions[0]["after_total"] == "1150.00"
     rows = admin.get(f"{BASE}/projects/{pid}/dashboard?dimension=category").json()
     assert {r["key"] for r in rows} >= {"staff", "office", "travel"}
     assert admin.get(f"{BASE}/projects/{pid}/indicators").status_code == 200

@@ -27,6 +27,7 @@ from alpsbio.funding.models import (
     PartnerReport,
     PaymentClaim,
     ProjectPartner,
+    WorkPackage,
 )
 
 router = Router(tags=["funding"], auth=write_auth)
@@ -85,6 +86,36 @@ class Created(Schema):
 class WorkPackageIn(Schema):
     number: int = Field(..., ge=1, le=999)
     title: str = Field(..., min_length=1, max_length=200)
+
+
+class CodeTitleIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20)
+    title: str = Field(..., min_length=1, max_length=200)
+    due_date: dt.date | None = None
+
+
+class IndicatorIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20)
+    name: str = Field(..., min_length=1, max_length=200)
+    target: int = Field(0, ge=0)
+    source_code: str = Field("", max_length=40)
+    work_package_id: int | None = None
+
+
+class ProgressIn(Schema):
+    summary: str = Field(..., min_length=1, max_length=20000)
+
+
+class VersionOut(Schema):
+    number: int
+    partner_id: int | None
+    created_at: dt.datetime
+    created_by: str | None
+    reason: str
+    before_total: str
+    after_total: str
+    before: dict[str, str]
+    after: dict[str, str]
 
 
 class PartnerIn(Schema):
@@ -369,6 +400,72 @@ def add_work_package(
     project, _access = _project(request, pk)
     wp = services.add_work_package(request.user, project, payload.number, payload.title)
     return Status(201, {"id": wp.pk})
+
+
+@router.post("/work-packages/{pk}/activities", response={201: Created})
+def add_activity(request: HttpRequest, pk: int, payload: CodeTitleIn) -> Status[dict[str, int]]:
+    wp = get_object_or_404(WorkPackage.objects.select_related("project"), pk=pk)
+    _project(request, wp.project_id)
+    return Status(
+        201, {"id": services.add_activity(request.user, wp, payload.code, payload.title).pk}
+    )
+
+
+@router.post("/work-packages/{pk}/deliverables", response={201: Created})
+def add_deliverable(request: HttpRequest, pk: int, payload: CodeTitleIn) -> Status[dict[str, int]]:
+    wp = get_object_or_404(WorkPackage.objects.select_related("project"), pk=pk)
+    _project(request, wp.project_id)
+    deliverable = services.add_deliverable(
+        request.user, wp, payload.code, payload.title, payload.due_date
+    )
+    return Status(201, {"id": deliverable.pk})
+
+
+@router.post("/projects/{pk}/indicators", response={201: Created})
+def add_indicator(request: HttpRequest, pk: int, payload: IndicatorIn) -> Status[dict[str, int]]:
+    project, _access = _project(request, pk)
+    wp = (
+        get_object_or_404(project.work_packages, pk=payload.work_package_id)
+        if payload.work_package_id
+        else None
+    )
+    indicator = services.add_indicator(
+        request.user, project, payload.code, payload.name, payload.target, payload.source_code, wp
+    )
+    return Status(201, {"id": indicator.pk})
+
+
+@router.post("/projects/{pk}/periods/{number}/progress", response={201: Created})
+def save_progress(
+    request: HttpRequest, pk: int, number: int, payload: ProgressIn
+) -> Status[dict[str, int]]:
+    project, _access = _project(request, pk)
+    period = get_object_or_404(project.periods, number=number)
+    report = services.save_progress_report(request.user, period, payload.summary)
+    return Status(201, {"id": report.pk})
+
+
+@router.get("/projects/{pk}/budget-versions", response=list[VersionOut])
+def budget_versions(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    """Every budget version the caller may see: who, when, why, lines before and after."""
+    project, access = _project(request, pk)
+    versions = project.budget_versions.select_related("created_by")
+    if not access.sees_all:
+        versions = versions.filter(partner_id__in=access.own | access.controlled)
+    return [
+        {
+            "number": v.number,
+            "partner_id": v.partner_id,
+            "created_at": v.created_at,
+            "created_by": v.created_by.get_username() if v.created_by else None,
+            "reason": v.reason,
+            "before_total": services.snapshot_total(v.before),
+            "after_total": services.snapshot_total(v.after),
+            "before": v.before,
+            "after": v.after,
+        }
+        for v in versions[:500]
+    ]
 
 
 @router.post("/projects/{pk}/partners", response={201: Created})

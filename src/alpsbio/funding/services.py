@@ -560,12 +560,16 @@ def modify_budget(
         partner,
         actor,
         f"{partner}: v{number} {reason.strip()[:200]}",
-        {"version": number, "before_total": _total(before), "after_total": _total(proposed)},
+        {
+            "version": number,
+            "before_total": snapshot_total(before),
+            "after_total": snapshot_total(proposed),
+        },
     )
     return version
 
 
-def _total(snapshot: Mapping[str, str]) -> str:
+def snapshot_total(snapshot: Mapping[str, str]) -> str:
     return str(sum((Decimal(v) for v in snapshot.values()), ZERO))
 
 

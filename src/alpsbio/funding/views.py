@@ -402,8 +402,8 @@ def budget_versions(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append(
             {
                 "version": v,
-                "before_total": services._total(v.before),
-                "after_total": services._total(v.after),
+                "before_total": services.snapshot_total(v.before),
+                "after_total": services.snapshot_total(v.after),
                 "changed": [(k, v.before.get(k, "0"), v.after.get(k, "0")) for k in changed][:30],
             }
         )
