@@ -391,3 +391,33 @@ def test_summary_command_prints_json_on_the_last_line(project: FundingProject) -
     assert p["total_budget"] == "300000.00"
     assert p["currency"] == "EUR"
     assert p["funds"]
+
+
+def test_dashboard_tables_equal_the_per_dimension_queries_and_reconcile(
+    project: FundingProject,
+) -> None:
+    report = services.create_report(None, partner(project, 2), project.periods.get(number=2))
+    wp = project.work_packages.get(number=2)
+    for amount in ("10.01", "20.02", "30.03"):
+        services.add_expenditure(
+            None,
+            report,
+            work_package_id=wp.pk,
+            category="travel",
+            date=dt.date(2009, 4, 1),
+            amount=D(amount),
+            currency="EUR",
+        )
+    services.submit_report(None, report)
+    tables = queries.dashboard_tables(project)
+    totals = set()
+    for dim, rows in tables.items():
+        assert rows == queries.planned_vs_spent(project, dim)
+        totals.add(sum(r.planned for r in rows if r.currency == "EUR"))
+        assert sum(r.declared for r in rows) == D("60.06")
+    assert totals == {D("75600.00")}  # every dimension adds up to the same planned total
+    (eur,) = [
+        f for f in queries.forecast(project, by_period=tables["period"]) if f.currency == "EUR"
+    ]
+    assert eur.declared_to_date == D("60.06")
+    assert eur.planned_to_date == D("12600.00")

@@ -24,7 +24,7 @@ DIMENSION_TITLES = {
 
 
 def _tables(project: FundingProject, partner_ids: Any) -> dict[str, list[queries.Row]]:
-    return {dim: queries.planned_vs_spent(project, dim, partner_ids) for dim in queries.DIMENSIONS}
+    return queries.dashboard_tables(project, partner_ids)
 
 
 def to_csv(project: FundingProject, partner_ids: Any = None) -> str:

@@ -151,15 +151,61 @@ class Forecast:
         return (self.forecast_total / self.planned_total * 100).quantize(Decimal("0.1"))
 
 
-def forecast(project: FundingProject, partner_ids: Iterable[int] | None = None) -> list[Forecast]:
+def dashboard_tables(
+    project: FundingProject, partner_ids: Iterable[int] | None = None
+) -> dict[str, list[Row]]:
+    """All four dimensions from two grouped queries (partner x category x WP x period), rolled
+    up in Python: the dashboard's numbers in two round trips instead of eight."""
+    budget = BudgetLine.objects.filter(partner__project=project)
+    items = ExpenditureItem.objects.filter(partner__project=project, report__status__in=DECLARED)
+    if partner_ids is not None:
+        ids = list(partner_ids)
+        budget = budget.filter(partner_id__in=ids)
+        items = items.filter(partner_id__in=ids)
+    keys = ["partner_id", "category", "work_package_id", "period_id", "partner__currency"]
+    cells: dict[tuple[Any, ...], list[Decimal]] = {}
+    for r in budget.values(*keys).annotate(s=Sum("amount")):
+        cells.setdefault(tuple(r[k] for k in keys), [ZERO, ZERO, ZERO])[0] += r["s"] or ZERO
+    for r in items.values(*keys).annotate(
+        declared=Sum("converted"),
+        certified=Sum("eligible", filter=Q(report__status=ReportStatus.CERTIFIED)),
+    ):
+        cell = cells.setdefault(tuple(r[k] for k in keys), [ZERO, ZERO, ZERO])
+        cell[1] += r["declared"] or ZERO
+        cell[2] += r["certified"] or ZERO
+    tables: dict[str, list[Row]] = {}
+    for i, dim in enumerate(DIMENSIONS):
+        labels = _labels(project, dim)
+        order = {k: n for n, k in enumerate(labels)}
+        rows: dict[tuple[Any, str], Row] = {}
+        for key, (planned, declared, certified) in cells.items():
+            currency = key[4]
+            row = rows.setdefault(
+                (key[i], currency), Row(key[i], labels.get(key[i], str(key[i])), currency)
+            )
+            row.planned += planned
+            row.declared += declared
+            row.certified += certified
+        for row in rows.values():
+            row.planned = _money(row.planned, row.currency)
+            row.declared = _money(row.declared, row.currency)
+            row.certified = _money(row.certified, row.currency)
+        tables[dim] = sorted(
+            rows.values(), key=lambda r: (r.currency, order.get(r.key, len(order)))
+        )
+    return tables
+
+
+def forecast(
+    project: FundingProject,
+    partner_ids: Iterable[int] | None = None,
+    by_period: list[Row] | None = None,
+) -> list[Forecast]:
     """Absorption forecast: the spending pace of the reported periods (declared ÷ planned)
-    applied to the plan of the periods not yet reported."""
-    by_period = planned_vs_spent(project, "period", partner_ids)
-    reported = set(
-        ExpenditureItem.objects.filter(
-            partner__project=project, report__status__in=DECLARED
-        ).values_list("period_id", flat=True)
-    )
+    applied to the plan of the periods not yet reported (those with nothing declared)."""
+    if by_period is None:
+        by_period = planned_vs_spent(project, "period", partner_ids)
+    reported = {r.key for r in by_period if r.declared}
     result = []
     for currency in sorted({r.currency for r in by_period}):
         rows = [r for r in by_period if r.currency == currency]

@@ -121,9 +121,7 @@ def projects(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project, access = _project(request, pk)
     partner_ids = None if access.sees_all else access.own | access.controlled
-    tables = {
-        dim: queries.planned_vs_spent(project, dim, partner_ids) for dim in queries.DIMENSIONS
-    }
+    tables = queries.dashboard_tables(project, partner_ids)
     titles = {
         "partner": _("Planned and spent per partner"),
         "category": _("per cost category"),
@@ -146,7 +144,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "access": access,
             "sections": sections,
-            "forecast": queries.forecast(project, partner_ids),
+            "forecast": queries.forecast(project, partner_ids, tables["period"]),
             "partners": perms.visible_partners(request.user, project),
             "funding": [
                 pf
