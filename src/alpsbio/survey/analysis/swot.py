@@ -57,6 +57,7 @@ class IndicatorSpec:
 @dataclass(frozen=True)
 class SwotThresholds:
     sector_min_stars: int = 2  # ECO: two or more stars
+    sector_min_value: float = 5.0  # thin cells give extreme LQs: no strength below this count
     sector_weak_lq: float = 0.5
     survey_strong: float = 3.5  # on a 1-5 scale
     survey_weak: float = 2.5
@@ -161,7 +162,10 @@ def build_swot(
         sp = specialisation[specialisation["region"].isin(regions)]
         for row in sp.itertuples(index=False):
             ev_lq = Evidence("location_quotient", float(row.lq), 1.0, ">=", sector_source)
-            if row.stars >= t.sector_min_stars or bool(getattr(row, "us_strong", False)):
+            big_enough = row.value >= t.sector_min_value
+            if big_enough and (
+                row.stars >= t.sector_min_stars or bool(getattr(row, "us_strong", False))
+            ):
                 ev = [
                     Evidence(
                         "eco_stars",
@@ -171,6 +175,7 @@ def build_swot(
                         "European Cluster Observatory method",
                     ),
                     ev_lq,
+                    Evidence("count", float(row.value), t.sector_min_value, ">=", sector_source),
                 ]
                 if bool(getattr(row, "us_strong", False)):
                     ev.append(
