@@ -18,7 +18,9 @@ def _post(client: Any, url: str, data: Any, auth: dict[str, str], method: str = 
 
 def test_list_filter_and_detail(make_event: Any, client: Any, regions: dict[str, Any]) -> None:
     make_event("lyon")
-    make_event("isere", region=regions["FRK24"], event_type="workshop")
+    make_event(
+        "isere", region=regions["FRK24"], event_type="workshop", title={"en": "Isère workshop"}
+    )
     data = client.get("/api/v1/events/", {"region": "FRK24"}).json()
     assert data["total"] == 1
     assert data["items"][0]["slug"] == "isere"
@@ -28,6 +30,10 @@ def test_list_filter_and_detail(make_event: Any, client: Any, regions: dict[str,
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert {"type", "limit"} <= fields
+    data = client.get("/api/v1/events/", {"q": "journée"}).json()
+    assert [e["slug"] for e in data["items"]] == ["lyon"]  # matches the French title
+    data = client.get("/api/v1/events/", {"q": "ISÈRE Workshop"}).json()
+    assert [e["slug"] for e in data["items"]] == ["isere"]
     detail = client.get("/api/v1/events/lyon").json()
     assert detail["titles"]["fr"] == "Journée de partenariat Lyon"
     assert detail["seats"]["free"] == 50

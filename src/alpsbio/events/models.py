@@ -66,6 +66,9 @@ class Event(TimeStamped):
         settings.AUTH_USER_MODEL, related_name="organised_events", verbose_name=_("organisers")
     )
     is_demo = models.BooleanField(_("demo"), default=False, db_index=True)
+    # Titles in every language, venue and city, case-folded: what the calendar's text search
+    # looks in (JSON columns cannot be searched per language on both databases).
+    search_text = models.TextField(blank=True, editable=False)
     # Secret of the organisers' feeds (check-in list exports etc. stay behind login; this is
     # only used to derive stable iCal UIDs).
     uid_secret = models.CharField(max_length=40, default=_new_token, editable=False)
@@ -78,6 +81,14 @@ class Event(TimeStamped):
 
     def __str__(self) -> str:
         return self.display_title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        parts = [*self.title.values(), self.venue, self.city, self.slug]
+        self.search_text = " ".join(p for p in parts if p).casefold()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def display_title(self) -> str:

@@ -46,9 +46,8 @@ def calendar(f: EventFilter) -> QuerySet[Event]:
         qs = qs.filter(starts_at__year=f.year)
     if f.upcoming:
         qs = qs.filter(ends_at__gte=timezone.now())
-    if f.q:
-        # Titles are per-language JSON; a text search over the serialised JSON works on both DBs.
-        qs = qs.filter(Q(title__icontains=f.q) | Q(venue__icontains=f.q) | Q(city__icontains=f.q))
+    for word in f.q.casefold().split()[:8]:
+        qs = qs.filter(search_text__contains=word)
     return qs.order_by("starts_at", "slug")
 
 
