@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 import numpy as np
@@ -549,22 +550,6 @@ def records(frame: pd.DataFrame | None, limit: int | None = None) -> list[dict[s
     return [{str(k): _clean(v) for k, v in r.items()} for r in data.to_dict("records")]
 
 
-SWOT_TEXT = {
-    "swot.strength.sector": "Specialised in %(topic)s",
-    "swot.weakness.sector": "Under-represented in %(topic)s",
-    "swot.strength.survey": "Rated a strength by respondents: %(topic)s",
-    "swot.weakness.survey": "Rated a weakness by respondents: %(topic)s",
-    "swot.strength.indicator": "High %(topic)s among European regions",
-    "swot.weakness.indicator": "Low %(topic)s among European regions",
-    "swot.threat.indicator_trend": "Weak recent trend of %(topic)s",
-    "swot.opportunity.related_sector": "Related sector to develop: %(topic)s",
-    "swot.strength.international_links": "Many collaboration links abroad",
-    "swot.weakness.international_links": "Few collaboration links abroad",
-    "swot.threat.dependence_on_one_actor": "Network depends on one actor: %(topic)s",
-    "swot.opportunity.partner_strength": "Partner region strong where this region is weak: %(topic)s",
-}
-
-
 def swot_sentence(code: str, topic: str, a: Analysis) -> str:
     """One SWOT point in the active language (templates below are marked for translation)."""
     templates = {
@@ -572,8 +557,8 @@ def swot_sentence(code: str, topic: str, a: Analysis) -> str:
         "swot.weakness.sector": _("Under-represented in %(topic)s"),
         "swot.strength.survey": _("Rated a strength by respondents: %(topic)s"),
         "swot.weakness.survey": _("Rated a weakness by respondents: %(topic)s"),
-        "swot.strength.indicator": _("High %(topic)s among European regions"),
-        "swot.weakness.indicator": _("Low %(topic)s among European regions"),
+        "swot.strength.indicator": _("Favourable position among European regions: %(topic)s"),
+        "swot.weakness.indicator": _("Unfavourable position among European regions: %(topic)s"),
         "swot.threat.indicator_trend": _("Weak recent trend of %(topic)s"),
         "swot.opportunity.related_sector": _("Related sector to develop: %(topic)s"),
         "swot.strength.international_links": _("Many collaboration links abroad"),
@@ -706,7 +691,7 @@ def region_profile(code: str, a: Analysis | None = None) -> dict[str, Any]:
             {
                 "participations": int(part.iloc[0]["participations"]),
                 "projects": int(part.iloc[0]["projects"]),
-                "eu_funding": str(part.iloc[0]["eu_funding"]),
+                "eu_funding": str(Decimal(part.iloc[0]["eu_funding"]).quantize(Decimal("0.01"))),
             }
             if not part.empty
             else None
