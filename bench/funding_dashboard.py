@@ -250,7 +250,8 @@ def main() -> None:
     print(f"baseline ratio (naive median / DB median per dimension): {ratio:.1f}x")
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "
-        f"Python {platform.python_version()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        f"Python {platform.python_version()}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 
