@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -189,3 +190,44 @@ def test_bundled_tables_know_rhone_alpes() -> None:
     assert "HR04" in rec.unresolved  # split in 2021
     assert "FRK2" in rec.valid_2021
     assert "DE21" in rec.valid_2021
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"  # /work/shared/data
+
+
+@pytest.mark.skipif(not (SHARED / "eurostat").exists(), reason="shared data not mounted")
+def test_real_long_csv_recodes_rhone_alpes() -> None:
+    df = es.read_eurostat_csv(
+        SHARED / "eurostat" / "eurostat_selected_indicators_nuts0_nuts2_2000_2020.csv"
+    )
+    assert len(df) == 55209
+    out, report = es.recode_to_nuts2021(df, es.bundled_recoding())
+    fr71 = out[out["geo_original"] == "FR71"]
+    assert not fr71.empty
+    assert set(fr71["geo"]) == {"FRK2"}
+    rows = report.rows.set_index(["code_from", "action"])
+    assert ("HR04", "dropped_split_or_merge") in rows.index
+
+
+@pytest.mark.skipif(
+    not (SHARED / "nuts" / "codes" / "eurostat_correspondence").exists(),
+    reason="shared data not mounted",
+)
+def test_shipped_change_list_matches_the_workbooks() -> None:
+    pytest.importorskip("xlrd")  # the 2010-2013 table is an old .xls
+    built = es.load_correspondence_workbooks(
+        sorted((SHARED / "nuts" / "codes" / "eurostat_correspondence").iterdir())
+    )
+    shipped = es.read_changes_csv(es.DATA_DIR / "nuts_changes_2010_2021.csv")
+    assert len(built) == len(shipped)
+    pairs = set(
+        zip(built["code_from"].fillna(""), built["code_to"].fillna(""), built["kind"], strict=True)
+    )
+    assert pairs == set(
+        zip(
+            shipped["code_from"].fillna(""),
+            shipped["code_to"].fillna(""),
+            shipped["kind"],
+            strict=True,
+        )
+    )

@@ -113,3 +113,15 @@ def test_table_html_escapes() -> None:
     assert ">QL<" in html
     assert ">1.23<" in html
     assert "<caption>T</caption>" in html
+
+
+@pytest.mark.skipif(
+    not Path("/work/shared/data/nuts/geo").exists(), reason="shared data not mounted"
+)
+def test_projected_3035_input_draws_the_same_regions() -> None:
+    src = Path("/work/shared/data/nuts/geo/NUTS_RG_60M_2021_3035_LEVL_2.geojson")
+    labels = maps.MapLabels(title="t")
+    svg = maps.choropleth_svg(src, {"AT33": 1.0, "FRK2": 2.0}, labels, extent="alps")
+    assert 'data-nuts="AT33"' in svg
+    assert 'data-nuts="FRK2"' in svg
+    assert 'data-nuts="FI1D"' not in svg  # Finland is outside the Alpine frame

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import io
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,7 +291,8 @@ def load_correspondence_workbooks(paths: Iterable[str | Path]) -> pd.DataFrame:
 
     Reads every sheet named ``Correspondence NUTS-n`` or ``Changes NUTS-n`` (the 2010-2013 and
     2013-2016 files call them the former, the 2016-2021 file the latter). Needs ``xlrd`` for the
-    old ``.xls`` file; the product uses the CSV produced by :func:`write_changes_csv` instead.
+    old ``.xls`` file (or ``python-calamine``); the product uses the CSV produced by
+    :func:`write_changes_csv` instead.
     """
     rows: list[dict[str, object]] = []
     for p in sorted(Path(x) for x in paths):
@@ -297,7 +300,11 @@ def load_correspondence_workbooks(paths: Iterable[str | Path]) -> pd.DataFrame:
         if not m:
             raise ValueError(f"{p}: cannot tell the NUTS versions from the file name")
         v_from, v_to = int(m.group(1)), int(m.group(2))
-        sheets = pd.read_excel(p, sheet_name=None, header=None, dtype=str)
+        # pandas 3 deprecates xlrd for .xls; calamine reads both formats when installed.
+        engine = "calamine" if importlib.util.find_spec("python_calamine") else None
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+            sheets = pd.read_excel(p, sheet_name=None, header=None, dtype=str, engine=engine)
         for name, sheet in sheets.items():
             if not re.match(r"^(Correspondence|Changes) NUTS-\d$", str(name).strip()):
                 continue
