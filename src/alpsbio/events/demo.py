@@ -170,6 +170,10 @@ def _load_programme() -> dict[str, int]:
                 "programme, participants' requests and meetings.",
                 "fr": "Événement de démonstration : régions et organisations réelles, "
                 "programme, demandes et rendez-vous générés.",
+                "it": "Evento dimostrativo: regioni e organizzazioni reali, programma, "
+                "richieste e incontri generati.",
+                "de": "Demo-Veranstaltung: reale Regionen und Organisationen, generiertes "
+                "Programm, generierte Anfragen und Treffen.",
             },
             event_type=kind,
             region=region,
@@ -205,7 +209,16 @@ def _load_partnering(n_participants: int = 36) -> dict[str, int]:
         description={
             "en": "Demonstration partnering day to try registration and B2B meetings. "
             "Participants are real organisations of the directory represented by "
-            "generated demo accounts; their requests are generated."
+            "generated demo accounts; their requests are generated.",
+            "fr": "Journée de partenariat de démonstration pour essayer l'inscription et les "
+            "rendez-vous B2B. Les participants sont des organisations réelles de l'annuaire, "
+            "représentées par des comptes de démonstration ; leurs demandes sont générées.",
+            "it": "Giornata di partenariato dimostrativa per provare l'iscrizione e gli incontri "
+            "B2B. I partecipanti sono organizzazioni reali dell'annuario, rappresentate da "
+            "account dimostrativi; le loro richieste sono generate.",
+            "de": "Demo-Partnering-Tag zum Ausprobieren der Anmeldung und der B2B-Treffen. Die "
+            "Teilnehmenden sind reale Organisationen des Verzeichnisses, vertreten durch "
+            "Demo-Konten; ihre Anfragen sind generiert.",
         },
         event_type=EventType.PARTNERING_DAY,
         region=region,

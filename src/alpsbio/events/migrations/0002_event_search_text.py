@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def fill_search_text(apps, schema_editor):
+    Event = apps.get_model("events", "Event")
+    for event in Event.objects.all():
+        parts = [*event.title.values(), event.venue, event.city, event.slug]
+        event.search_text = " ".join(p for p in parts if p).casefold()
+        event.save(update_fields=["search_text"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +23,5 @@ class Migration(migrations.Migration):
             name='search_text',
             field=models.TextField(blank=True, editable=False),
         ),
+        migrations.RunPython(fill_search_text, migrations.RunPython.noop),
     ]
