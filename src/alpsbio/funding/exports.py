@@ -9,6 +9,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -16,10 +17,10 @@ from alpsbio.funding import queries
 from alpsbio.funding.models import FundingProject, PartnerReport
 
 DIMENSION_TITLES = {
-    "partner": "Partner",
-    "category": "Category",
-    "work_package": "Work package",
-    "period": "Period",
+    "partner": gettext_lazy("Partner"),
+    "category": gettext_lazy("Category"),
+    "work_package": gettext_lazy("Work package"),
+    "period": gettext_lazy("Period"),
 }
 
 
@@ -63,18 +64,25 @@ def to_xlsx(project: FundingProject, partner_ids: Any = None) -> bytes:
     wb = Workbook()
     info = wb.active
     assert info is not None
-    info.title = "Project"
+    info.title = _("Project")
     info.append([project.acronym, project.title])
-    info.append(["Programme", project.programme.name])
-    info.append(["Dates", project.start_date.isoformat(), project.end_date.isoformat()])
-    info.append(["Total eligible budget", project.total_budget, project.currency])
+    info.append([_("Programme"), project.programme.name])
+    info.append([_("Dates"), project.start_date.isoformat(), project.end_date.isoformat()])
+    info.append([_("Total eligible budget"), project.total_budget, project.currency])
     if project.is_illustrative:
         info.append([_("Illustrative example: the partner split is not public.")])
     info["A1"].font = Font(bold=True)
     for dim, rows in _tables(project, partner_ids).items():
-        ws = wb.create_sheet(DIMENSION_TITLES[dim])
+        ws = wb.create_sheet(str(DIMENSION_TITLES[dim]))
         ws.append(
-            [DIMENSION_TITLES[dim], "Currency", "Planned", "Declared", "Certified", "Absorption %"]
+            [
+                str(DIMENSION_TITLES[dim]),
+                _("Currency"),
+                _("Planned"),
+                _("Declared"),
+                _("Certified"),
+                _("Absorption %"),
+            ]
         )
         for cell in ws[1]:
             cell.font = Font(bold=True)
