@@ -54,3 +54,12 @@ def test_participants_see_only_their_requests(
     assert permissions.can_view_request(personas["manager_fr"], req)
     assert permissions.can_answer_request(b.registration.user, req)
     assert not permissions.can_answer_request(a.registration.user, req)
+
+
+def test_admin_is_read_only_and_filtered(make_event: Any, client_for: Any) -> None:
+    """The admin shows managers only the events they manage, and changes nothing."""
+    event = make_event("lyon-admin")
+    url = "/en/admin/events/event/"
+    assert event.slug in client_for("manager_fr").get(url).content.decode()
+    assert event.slug not in client_for("manager_it").get(url).content.decode()
+    assert client_for("admin").get(f"{url}add/").status_code == 403
