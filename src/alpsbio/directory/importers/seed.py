@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from alpsbio.directory.importers.base import BATCH, batched, quiet_queries, upsert
-from alpsbio.directory.importers.h2020 import UNNAMED, update_project_counts
+from alpsbio.directory.importers.h2020 import UNNAMED
 from alpsbio.directory.importers.nuts import MEMBER_PREFIXES
 from alpsbio.directory.importers.reference import ensure_reference_data
 from alpsbio.directory.models import (
@@ -36,7 +36,7 @@ from alpsbio.directory.models import (
     RegionCodeAlias,
     Sector,
 )
-from alpsbio.directory.search_text import refresh_search_text
+from alpsbio.directory.search_text import build_search_text
 
 FORMAT = 1
 GEOMETRY_COUNTRIES = frozenset({"FR", "IT", "CH", "AT", "DE"})
@@ -252,20 +252,35 @@ def _load_demo(path: Path | str | None, force: bool) -> dict[str, Any]:
         )
 
     region_id = {code: r.pk for code, r in by_code.items()}
+    sector_obj = {x.slug: x for x in Sector.objects.all()}
+    # Everything derived (search text, project counts) is computed here, before the insert:
+    # updating 13,000 rows afterwards costs more than inserting them (bulk_update is CASE WHEN).
+    org_sectors: dict[int, list[Sector]] = {}
+    for i, slug in seed["organisation_sectors"]:
+        org_sectors.setdefault(i, []).append(sector_obj[slug])
+    org_nace: dict[int, list[NaceCode]] = {}
+    for i, code in seed["organisation_nace"]:
+        org_nace.setdefault(i, []).append(nace[code])
+    n_projects: dict[int, int] = {}
+    for part in seed["participations"]:
+        n_projects[part[1]] = n_projects.get(part[1], 0) + 1
     orgs: list[Organisation] = []
-    for row in seed["organisations"]:
+    for i, row in enumerate(seed["organisations"]):
         row = dict(row)
         nuts3, nuts2 = row.pop("nuts3", None), row.pop("nuts2", None)
-        orgs.append(
-            Organisation(
-                **row, nuts3_id=region_id.get(nuts3 or ""), nuts2_id=region_id.get(nuts2 or "")
-            )
+        org = Organisation(
+            **row,
+            nuts3_id=region_id.get(nuts3 or ""),
+            nuts2_id=region_id.get(nuts2 or ""),
+            n_projects=n_projects.get(i, 0),
         )
+        org.search_text = build_search_text(org, org_nace.get(i, []), org_sectors.get(i, []))
+        orgs.append(org)
     for batch in batched(orgs):
         Organisation.objects.bulk_create(batch)
     if any(o.pk is None for o in orgs):  # a backend that cannot return ids from bulk inserts
         raise RuntimeError("bulk_create did not return primary keys")
-    sector_id = dict(Sector.objects.values_list("slug", "id"))
+    sector_id = {slug: x.pk for slug, x in sector_obj.items()}
     through = Organisation.sectors.through
     through.objects.bulk_create(
         [
@@ -314,8 +329,6 @@ def _load_demo(path: Path | str | None, force: bool) -> dict[str, Any]:
         ],
         batch_size=BATCH,
     )  # fmt: skip
-    update_project_counts()
-    refresh_search_text()
     return {
         "organisations": len(orgs),
         "projects": len(projects),
