@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from alpsbio.core.audit import record
+from alpsbio.core.i18n import localized
 from alpsbio.directory.models import Organisation, Participation, Region
 from alpsbio.survey.analysis import eurostat
 from alpsbio.survey.models import Indicator, IndicatorImport, IndicatorValue
@@ -439,7 +440,7 @@ def series_choices() -> list[dict[str, Any]]:
     return [
         {
             "indicator": r["indicator__code"],
-            "label": r["indicator__label"],
+            "label": localized(r["indicator__label"]) or r["indicator__code"],
             "unit": r["unit"],
             "dims": r["dims"],
             "n": r["n"],

@@ -498,7 +498,9 @@ def compute_analysis(members: Sequence[str] | None = None) -> Analysis:
 
 def analysis(members: Sequence[str] | None = None, use_cache: bool = True) -> Analysis:
     """``compute_analysis`` cached per data version and member list (pages and API)."""
-    key = "survey:analysis:" + _data_version() + ":" + ",".join(members or [])
+    # Labels (sectors, organisations) are resolved in the active language: one entry per language.
+    lang = translation.get_language() or "en"
+    key = f"survey:analysis:{_data_version()}:{lang}:" + ",".join(members or [])
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
