@@ -103,3 +103,34 @@ def test_greedy_is_valid_when_it_succeeds() -> None:
         slots = greedy_timing(prob)
         if slots is not None:
             assert check_timing(prob, slots, fairness=None).valid
+
+
+def test_busy_fixed_slots_count_in_breaks() -> None:
+    # Participant 0 already meets someone outside this piece in slot 1: the free meeting goes
+    # next to it (slot 2), not to slot 3 (which would make a break).
+    prob = TimingProblem(
+        2, 3, 3, 1, [TimedMeeting(0, 1)],
+        forbidden=[frozenset(), frozenset({0})],
+        busy_fixed=[frozenset({0}), frozenset()],
+    )  # fmt: skip
+    res = solve_timing(prob, time_limit=5, fairness=None, workers=1)
+    assert res.slots == [1]
+    assert res.breaks == 0
+
+
+def test_lns_never_worsens_and_stays_valid() -> None:
+    from alpsbio.events.scheduler.lns import _objective, lns_timing
+
+    rng = random.Random(7)
+    n_p, n_s = 12, 6
+    pairs = rng.sample([(a, b) for a in range(n_p) for b in range(a + 1, n_p)], 24)
+    prob = TimingProblem(n_p, n_s, 3, 6, [TimedMeeting(a, b) for a, b in pairs])
+    start = greedy_timing(prob)
+    assert start is not None
+    before = _objective(prob, start, 2)
+    slots, _ = lns_timing(prob, start, time_limit=2.0, fairness=2)
+    assert check_timing(prob, slots, fairness=None).valid
+    after = _objective(prob, slots, 2)
+    assert before is not None
+    assert after is not None
+    assert after <= before

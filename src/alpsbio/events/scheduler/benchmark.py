@@ -10,6 +10,7 @@ from .checker import check_timing
 from .cpsat_timing import solve_timing
 from .dzn import load_dzn
 from .greedy_timing import greedy_timing
+from .lns import lns_timing
 
 
 @dataclass
@@ -47,14 +48,31 @@ def instance_name(path: str | Path) -> str:
 
 
 def solve_dzn(
-    path: str | Path, time_limit: float, fairness: int | None = 2, workers: int = 2
+    path: str | Path,
+    time_limit: float,
+    fairness: int | None = 2,
+    workers: int = 2,
+    lns_share: float = 0.0,
 ) -> DznOutcome:
     """Parse (raises DznError on bad input), solve within ``time_limit``, check independently."""
     t0 = time.perf_counter()
     problem = load_dzn(path)
     greedy = greedy_timing(problem)
+    if greedy is not None and lns_share > 0:
+        # Polish the greedy start with exact-piece LNS (soft fairness) so that CP-SAT starts from
+        # a good timing that satisfies the fairness bound; the rest of the time goes to CP-SAT.
+        greedy, _ = lns_timing(problem, greedy, time_limit * lns_share, fairness=fairness)
     budget = max(0.5, time_limit - (time.perf_counter() - t0) - 0.2)
-    res = solve_timing(problem, time_limit=budget, fairness=fairness, workers=workers, hint=greedy)
+    # Portfolio for 2 cores: a core-guided worker (MaxSAT-style lower bounds, like the paper's
+    # best solver) plus CP-SAT's interleaved LNS/local search for solutions.
+    res = solve_timing(
+        problem,
+        time_limit=budget,
+        fairness=fairness,
+        workers=workers,
+        hint=greedy,
+        params={"subsolvers": ["core"]} if workers >= 2 else None,
+    )
     slots, method = res.slots, "cp-sat"
     if (
         slots is None

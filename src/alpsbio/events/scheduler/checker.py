@@ -92,8 +92,9 @@ def check_timing(
         for s in dup:
             err(f"participant {who + 1}: {Counter(ss)[s]} meetings in slot {s + 1}")
     for s, c in sorted(per_slot.items()):
-        if c > problem.n_tables:
-            err(f"slot {s + 1}: {c} meetings for {problem.n_tables} tables")
+        cap = problem.n_tables if problem.capacity is None else problem.capacity[s]
+        if c > cap:
+            err(f"slot {s + 1}: {c} meetings for {cap} tables")
     for before, after in problem.precedences:
         if slots[before] >= slots[after]:
             err(

@@ -35,6 +35,11 @@ def _status_name(code: Any, has_solution: bool) -> str:
     return "unknown"
 
 
+def count_runs(busy: set[int]) -> int:
+    """Maximal runs of consecutive busy slots."""
+    return sum(1 for s in busy if s - 1 not in busy)
+
+
 def _reversible(problem: TimingProblem) -> bool:
     kinds = {m.session for m in problem.meetings}
     single_session = problem.n_morning in (0, problem.n_slots) or kinds == {Session.EITHER}
@@ -52,6 +57,7 @@ def _add_windows(
     n_meet: int,
     breaks: cp_model.IntVar,
     p: int,
+    hinted: set[int] | None,
 ) -> None:
     """Redundant: a participant without breaks occupies one window of n consecutive slots.
 
@@ -62,24 +68,34 @@ def _add_windows(
     S = len(busy)
     wins: list[tuple[int, cp_model.IntVar]] = []
     for f in range(S - n_meet + 1):
-        if any(isinstance(busy[s], int) for s in range(f, f + n_meet)):
+        if any(isinstance(busy[s], int) and busy[s] == 0 for s in range(f, f + n_meet)):
             continue  # a slot in this window cannot host any of p's meetings
         wins.append((f, model.new_bool_var(f"w{p}_{f}")))
     zero = model.new_bool_var(f"zero{p}")
+    if hinted is not None:
+        # Complete hints (every auxiliary variable) let CP-SAT accept the start at once.
+        first = min(hinted, default=0)
+        contiguous = bool(hinted) and max(hinted) - first + 1 == len(hinted)
+        model.add_hint(zero, contiguous)
+        for f, w in wins:
+            model.add_hint(w, contiguous and f == first)
     model.add(breaks == 0).only_enforce_if(zero)
     model.add(breaks >= 1).only_enforce_if(zero.Not())
     model.add(sum(v for _, v in wins) == zero)
     for f, w in wins:
         for s in range(f, f + n_meet):
             b = busy[s]
-            assert not isinstance(b, int)
-            model.add_implication(w, b)
+            if not isinstance(b, int):
+                model.add_implication(w, b)
     for s in range(S):
         b = busy[s]
-        if isinstance(b, int):
+        if isinstance(b, int) and b == 0:
             continue
         cover = [w for f, w in wins if f <= s < f + n_meet]
-        model.add_bool_or([zero.Not(), b.Not(), *cover])
+        if isinstance(b, int):
+            model.add_bool_or([zero.Not(), *cover])  # already busy here: a window covers s
+        else:
+            model.add_bool_or([zero.Not(), b.Not(), *cover])
 
 
 def solve_timing(
@@ -103,71 +119,104 @@ def solve_timing(
     for al in allowed:
         if not al:
             return TimingResult(None, None, "infeasible", True, None, time.perf_counter() - t0)
+    start_hint = list(hint) if hint is not None else greedy_timing(problem)
+    if start_hint is not None and len(start_hint) != n:
+        start_hint = None
+    per_p = problem.meetings_of()
+    # Symmetry: with one kind of session and no forbidden/fixed/precedence data, reversing time maps
+    # solutions to solutions of equal cost; keep the half where a busiest participant's first
+    # meeting is in the first half of the day (and mirror the hint into that half).
+    m0: int | None = None
+    if _reversible(problem) and n:
+        busiest = max(range(problem.n_participants), key=lambda q: len(per_p[q]))
+        if 0 < len(per_p[busiest]) < S:
+            m0 = per_p[busiest][0]
+            if start_hint is not None and 2 * start_hint[m0] > S - 1:
+                start_hint = [S - 1 - sl for sl in start_hint]
+    hb: list[set[int]] | None = None
+    if start_hint is not None:
+        hb = [set() for _ in range(problem.n_participants)]
+        for mt, sl in zip(problem.meetings, start_hint, strict=True):
+            hb[mt.a].add(sl)
+            hb[mt.b].add(sl)
+        for q, fixed_busy in enumerate(problem.busy_fixed):
+            hb[q] |= fixed_busy
     x: list[dict[int, cp_model.IntVar]] = []
     for m in range(n):
         row = {s: model.new_bool_var(f"x{m}_{s}") for s in allowed[m]}
         model.add_exactly_one(row.values())
         x.append(row)
-    per_p = problem.meetings_of()
     # Capacity: shared tables per slot (booth meetings do not use them).
     for s in range(S):
         users = [x[m][s] for m in range(n) if problem.meetings[m].uses_table and s in x[m]]
-        if len(users) > problem.n_tables:
-            model.add(sum(users) <= problem.n_tables)
+        if len(users) > problem.tables_at(s):
+            model.add(sum(users) <= problem.tables_at(s))
     # Precedences on the slot index.
     slot_expr = [sum(s * v for s, v in x[m].items()) for m in range(n)]
     for a, b in problem.precedences:
         model.add(slot_expr[a] + 1 <= slot_expr[b])
 
     breaks_vars: list[cp_model.IntVar] = []
+    hint_breaks: list[int] = []
     for p in range(problem.n_participants):
         ms = per_p[p]
         if not ms:
             continue
+        pre = problem.busy_fixed[p]
         busy: list[cp_model.IntVar | int] = []
         for s in range(S):
             terms = [x[m][s] for m in ms if s in x[m]]
-            if not terms:
+            if s in pre:
+                busy.append(1)
+            elif not terms:
                 busy.append(0)
             elif len(terms) == 1:
                 busy.append(terms[0])
             else:
                 bv = model.new_bool_var(f"busy{p}_{s}")
                 model.add(sum(terms) == bv)
+                if hb:
+                    model.add_hint(bv, s in hb[p])
                 busy.append(bv)
-        starts: list[cp_model.IntVar] = []
+        starts: list[cp_model.LiteralT] = []
+        const_starts = 0
         for s in range(S):
             cur = busy[s]
-            if isinstance(cur, int):
-                continue
             prev = busy[s - 1] if s > 0 else 0
+            if isinstance(cur, int):
+                if cur == 1 and isinstance(prev, int):
+                    const_starts += 1 - prev
+                elif cur == 1 and not isinstance(prev, int):
+                    starts.append(prev.Not())
+                continue
             if isinstance(prev, int):
                 # Without a possible meeting just before, a meeting at s starts a run.
-                starts.append(cur)
+                if prev == 0:
+                    starts.append(cur)
                 continue
             st = model.new_bool_var(f"st{p}_{s}")
             model.add_bool_or([cur.Not(), prev, st])
             model.add_implication(st, cur)
             model.add_implication(st, prev.Not())
+            if hb:
+                model.add_hint(st, s in hb[p] and s - 1 not in hb[p])
             starts.append(st)
-        nb = model.new_int_var(0, max(0, len(ms) - 1), f"breaks{p}")
-        model.add(sum(starts) - 1 == nb)
+        n_busy = len(ms) + len(pre)
+        nb = model.new_int_var(0, max(0, n_busy - 1), f"breaks{p}")
+        model.add(sum(starts) + const_starts - 1 == nb)
+        if hb:
+            model.add_hint(nb, count_runs(hb[p]) - 1)
+            hint_breaks.append(count_runs(hb[p]) - 1)
         breaks_vars.append(nb)
-        if windows and len(ms) > 1:
-            _add_windows(model, busy, len(ms), nb, p)
+        if windows and n_busy > 1:
+            _add_windows(model, busy, n_busy, nb, p, hb[p] if hb else None)
     # Fairness: a participant with a single meeting has 0 breaks, so with a hard bound d nobody may
     # exceed d; stating it as bounds helps presolve and the window reasoning.
     if fairness is not None and not soft_fairness and any(len(ms) == 1 for ms in per_p):
         for v in breaks_vars:
             model.add(v <= fairness)
-    # Symmetry: with one kind of session and no forbidden/fixed/precedence data, reversing time maps
-    # solutions to solutions of equal cost; keep the half where a busiest participant's first
-    # meeting is in the first half of the day.
-    if _reversible(problem) and n:
-        busiest = max(range(problem.n_participants), key=lambda q: len(per_p[q]))
-        if 0 < len(per_p[busiest]) < S:
-            m0 = per_p[busiest][0]
-            model.add(2 * slot_expr[m0] <= S - 1)
+    if m0 is not None:
+        model.add(2 * slot_expr[m0] <= S - 1)
     total = sum(breaks_vars)
     objective: cp_model.LinearExprT = total
     if fairness is not None and breaks_vars:
@@ -177,16 +226,20 @@ def solve_timing(
         for v in breaks_vars:
             model.add(lo <= v)
             model.add(v <= hi)
+        if hint_breaks:
+            model.add_hint(lo, min(hint_breaks))
+            model.add_hint(hi, max(hint_breaks))
         if soft_fairness:
             excess = model.new_int_var(0, ub, "excess")
             model.add(hi - lo - fairness <= excess)
+            if hint_breaks:
+                model.add_hint(excess, max(0, max(hint_breaks) - min(hint_breaks) - fairness))
             objective = total + 10 * excess
         else:
             model.add(hi - lo <= fairness)
     model.minimize(objective)
 
-    start_hint = list(hint) if hint is not None else greedy_timing(problem)
-    if start_hint is not None and len(start_hint) == n:
+    if start_hint is not None:
         for m in range(n):
             for s, v in x[m].items():
                 model.add_hint(v, s == start_hint[m])

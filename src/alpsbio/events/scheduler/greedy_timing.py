@@ -50,7 +50,7 @@ def greedy_timing(problem: TimingProblem) -> list[int] | None:
         for s in allowed[m]:
             if not lo < s < hi or s in busy[mt.a] or s in busy[mt.b]:
                 continue
-            if mt.uses_table and used[s] >= problem.n_tables:
+            if mt.uses_table and used[s] >= problem.tables_at(s):
                 continue
             added = 0
             near = 0

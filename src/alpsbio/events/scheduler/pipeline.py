@@ -13,6 +13,7 @@ from .compiled import Compiled, compile_event
 from .cpsat_timing import solve_timing
 from .greedy import GreedyState, greedy_select
 from .greedy_timing import greedy_timing
+from .lns import lns_timing
 from .model import Event, Meeting, Schedule, SchedulerInputError
 from .select import select_meetings
 from .tables import assign_tables
@@ -67,16 +68,20 @@ def timing_problem(comp: Compiled, chosen: Iterable[int]) -> tuple[TimingProblem
     return prob, order
 
 
-def _best_hint(prob: TimingProblem, phase1: list[int]) -> list[int]:
-    """Phase 2 starts from the greedy re-timing of the chosen meetings if it is valid and better."""
+def _best_hint(prob: TimingProblem, candidates: list[list[int]]) -> list[int]:
+    """Phase 2 starts from the valid candidate timing with the fewest breaks.
+
+    Candidates: the phase 1 slots (arbitrary: phase 1 does not look at breaks), the greedy's
+    slots when phase 1 kept the greedy's selection, and the greedy re-timing of the selection.
+    """
     g = greedy_timing(prob)
-    if g is None:
-        return phase1
-    rep_g = check_timing(prob, g, fairness=None)
-    rep_1 = check_timing(prob, phase1, fairness=None)
-    if rep_g.valid and (not rep_1.valid or rep_g.total_breaks < rep_1.total_breaks):
-        return g
-    return phase1
+    pool = [c for c in candidates if c is not None] + ([g] if g is not None else [])
+    scored = []
+    for c in pool:
+        rep = check_timing(prob, c, fairness=None)
+        if rep.valid:
+            scored.append((rep.total_breaks, c))
+    return min(scored, key=lambda t: t[0])[1] if scored else candidates[0]
 
 
 def greedy_schedule(event: Event) -> Schedule:
@@ -101,8 +106,9 @@ def solve_event(
     event: Event,
     time_limit: float = 100.0,
     workers: int = 2,
-    phase1_share: float = 0.5,
+    phase1_share: float = 0.3,
     progress: Progress = _noop,
+    lns_above: int = 400,
 ) -> Schedule:
     """Phase 1 (select), phase 2 (re-time for breaks and fairness), tables; greedy as fallback."""
     t0 = time.perf_counter()
@@ -116,6 +122,7 @@ def solve_event(
     left = time_limit - (time.perf_counter() - t0)
     sel = select_meetings(comp, time_limit=left * phase1_share, workers=workers, hint=greedy)
     timings["phase1"] = sel.seconds
+    notes.append(f"phase 1 {sel.status}: objective {sel.objective}, bound {sel.bound}")
     slot_of = sel.slot_of
     method = "cp-sat"
     if not slot_of:
@@ -124,19 +131,34 @@ def solve_event(
     progress("phase 2: re-timing for breaks", 0.5)
     prob, order = timing_problem(comp, slot_of)
     left = time_limit - (time.perf_counter() - t0) - 0.5
-    res = solve_timing(
-        prob,
-        time_limit=max(1.0, left),
-        fairness=event.fairness,
-        soft_fairness=True,  # availability can force more spread than d: penalise, do not fail
-        workers=workers,
-        hint=_best_hint(prob, [slot_of[ci] for ci in order]),
-    )
-    timings["phase2"] = res.seconds
-    if res.slots is not None:
-        slot_of = {ci: res.slots[i] for i, ci in enumerate(order)}
+    cands = [[slot_of[ci] for ci in order]]
+    if set(slot_of) == set(greedy):
+        cands.append([greedy[ci] for ci in order])
+    start = _best_hint(prob, cands)
+    if len(prob.meetings) <= lns_above:
+        res = solve_timing(
+            prob,
+            time_limit=max(1.0, left),
+            fairness=event.fairness,
+            soft_fairness=True,  # availability can force more spread than d: penalise, do not fail
+            workers=workers,
+            hint=start,
+        )
+        timings["phase2"] = res.seconds
+        notes.append(f"phase 2 {res.status}: breaks {res.breaks}, bound {res.lower_bound}")
+        if res.slots is not None:
+            slot_of = {ci: res.slots[i] for i, ci in enumerate(order)}
+        else:
+            notes.append(f"phase 2 {res.status}: phase 1 timing kept")
+        status, proved2 = res.status, res.proved_optimal
     else:
-        notes.append(f"phase 2 {res.status}: phase 1 timing kept")
+        # Large events: the full model presolves slowly; an exact-piece LNS improves faster.
+        t2 = time.perf_counter()
+        slots, steps = lns_timing(prob, start, max(1.0, left), fairness=event.fairness)
+        timings["phase2"] = time.perf_counter() - t2
+        notes.append(f"phase 2 LNS: {steps} steps")
+        slot_of = {ci: slots[i] for i, ci in enumerate(order)}
+        status, proved2 = "feasible", False
     progress("tables", 0.95)
     t_tab = time.perf_counter()
     loc = assign_tables(comp, slot_of)
@@ -149,8 +171,8 @@ def solve_event(
     return Schedule(
         meetings,
         q,
-        status=res.status if method == "cp-sat" else "greedy",
-        proved_optimal=sel.proved_optimal and res.proved_optimal,
+        status=status if method == "cp-sat" else "greedy",
+        proved_optimal=sel.proved_optimal and proved2,
         method=method,
         timings=timings,
         notes=notes,

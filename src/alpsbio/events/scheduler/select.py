@@ -21,6 +21,8 @@ class Selection:
     status: str
     proved_optimal: bool
     seconds: float
+    objective: float | None = None
+    bound: float | None = None
 
 
 def select_meetings(
@@ -67,6 +69,8 @@ def select_meetings(
             continue
         sf = model.new_int_var(0, k, f"sf{p}")
         model.add(sf >= k - sum(y[ci] for ci in cs))
+        if hint:
+            model.add_hint(sf, max(0, k - sum(1 for ci in cs if ci in hint)))
         shortfall.append(sf)
     weight = sum(c.priority for c in comp.cands) + 1
     model.maximize(
@@ -93,4 +97,12 @@ def select_meetings(
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
     else:
         status = "infeasible" if code == cp_model.INFEASIBLE else "unknown"
-    return Selection(slot_of, status, code == cp_model.OPTIMAL, time.perf_counter() - t0)
+    has = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return Selection(
+        slot_of,
+        status,
+        code == cp_model.OPTIMAL,
+        time.perf_counter() - t0,
+        solver.objective_value if has else None,
+        solver.best_objective_bound if has else None,
+    )

@@ -47,10 +47,19 @@ class TimingProblem:
     forbidden: list[frozenset[int]] = field(default_factory=list)
     precedences: list[tuple[int, int]] = field(default_factory=list)  # (before, after)
     name: str = ""
+    # Shared tables free per slot; None = n_tables in every slot (used by the LNS sub-problems).
+    capacity: list[int] | None = None
+    # Slots where a participant is already busy with a meeting outside this problem (LNS pieces).
+    busy_fixed: list[frozenset[int]] = field(default_factory=list)
+
+    def tables_at(self, s: int) -> int:
+        return self.n_tables if self.capacity is None else self.capacity[s]
 
     def __post_init__(self) -> None:
         if not self.forbidden:
             self.forbidden = [frozenset() for _ in range(self.n_participants)]
+        if not self.busy_fixed:
+            self.busy_fixed = [frozenset() for _ in range(self.n_participants)]
 
     def allowed_slots(self, m: int) -> list[int]:
         """Slots meeting ``m`` may take (session, forbidden slots of both, fixed slot)."""
@@ -63,7 +72,12 @@ class TimingProblem:
             rng = range(self.n_morning, self.n_slots)
         else:
             rng = range(self.n_slots)
-        bad = self.forbidden[mt.a] | self.forbidden[mt.b]
+        bad = (
+            self.forbidden[mt.a]
+            | self.forbidden[mt.b]
+            | self.busy_fixed[mt.a]
+            | self.busy_fixed[mt.b]
+        )
         return [s for s in rng if s not in bad]
 
     def meetings_of(self) -> list[list[int]]:
