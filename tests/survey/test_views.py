@@ -159,3 +159,13 @@ def test_indicator_upload_for_managers(client_for: Any, eurostat_tsv: Any) -> No
         page = client_for("manager_it").post(reverse("survey:indicators"), {"file": fh})
     assert page.status_code == 200
     assert "tgs00010" in page.content.decode()
+
+
+def test_dashboard_panel_for_managers(client_for: Any, cluster_survey: Survey) -> None:
+    page = client_for("manager_it").get(reverse("accounts:dashboard"))
+    assert page.status_code == 200
+    assert "Territorial survey of the Alps Bio Cluster" in page.content.decode()
+    assert (
+        "Territorial survey of"
+        not in client_for("member").get(reverse("accounts:dashboard")).content.decode()
+    )

@@ -28,7 +28,7 @@ from alpsbio.survey.models import (
 )
 
 
-class ManagerReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ManagerReadOnlyAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_manage_surveys(request.user)
 
@@ -45,7 +45,7 @@ class ManagerReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return base.is_platform_admin(request.user)
 
 
-class SectionInline(admin.TabularInline):  # type: ignore[type-arg]
+class SectionInline(admin.TabularInline):
     model = Section
     extra = 0
     fields = ("key", "title", "position")

@@ -8,6 +8,10 @@ class SurveyConfig(AppConfig):
     label = "survey"
 
     def ready(self) -> None:
+        from alpsbio.core.dashboard import register_panel
+        from alpsbio.survey.dashboard import surveys_panel
+
+        register_panel(surveys_panel)
         # Funding reports count survey respondents per reporting period (if funding is there).
         try:
             from alpsbio.funding.indicators import register_indicator_source

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -807,7 +808,32 @@ def choropleth(
     highlight: Sequence[str] = (),
     svg_id: str = "map",
 ) -> dict[str, Any]:
-    """An SVG choropleth of NUTS-2 regions for one indicator series (latest year)."""
+    """An SVG choropleth of NUTS-2 regions for one indicator series (latest year); cached."""
+    lang = translation.get_language() or "en"
+    key = (
+        "survey:map:"
+        + hashlib.sha256(
+            repr((series, extent, tuple(highlight), svg_id, lang, _data_version())).encode()
+        ).hexdigest()
+    )
+    hit = cache.get(key)
+    if hit is not None:
+        return cast(dict[str, Any], hit)
+    result = _choropleth(series, extent, highlight, svg_id)
+    cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+@lru_cache(maxsize=1)
+def _nuts2_geojson() -> dict[str, Any]:
+    from alpsbio.survey.analysis import maps
+
+    return maps.load_geojson(maps.BUNDLED_NUTS2)
+
+
+def _choropleth(
+    series: tuple[str, str, str], extent: str, highlight: Sequence[str], svg_id: str
+) -> dict[str, Any]:
     from alpsbio.survey.analysis import maps
 
     indicator, unit, dims = series
@@ -825,7 +851,7 @@ def choropleth(
         attribution=_("© EuroGeographics for the administrative boundaries; Source: Eurostat"),
     )
     svg = maps.choropleth_svg(
-        maps.BUNDLED_NUTS2,
+        _nuts2_geojson(),
         values,
         labels,
         extent="alps" if extent == "alps" else "europe",
