@@ -260,3 +260,42 @@ def test_demo_is_idempotent_and_marked(
     assert Event.objects.count() == n_events
     assert not Event.objects.filter(is_demo=False).exists()
     assert all("Demo" in e.display_title for e in Event.objects.all())
+
+
+def test_profile_links_own_published_opportunities(
+    event: Any, b2b: B2BSession, make_user: Any, orgs: dict[str, Any], client: Any
+) -> None:
+    """A profile may point to its organisation's published opportunities, and only those."""
+    import datetime as dt
+
+    from alpsbio.matching.models import Opportunity
+
+    def opp(ref: str, org: Any, status: str) -> Opportunity:
+        return Opportunity.objects.create(
+            reference=ref,
+            organisation=org,
+            kind="TO",
+            status=status,
+            title={"en": f"Offer {ref}"},
+            expires_on=dt.date(2040, 1, 1),
+        )
+
+    mine = opp("TOFR1", orgs["uga"], "published")
+    draft = opp("TOFR2", orgs["uga"], "draft")
+    theirs = opp("TOIT1", orgs["unimi"], "published")
+    user = make_user(orgs["uga"])
+    reg = services.register(user, event)
+    for bad in ([draft.pk], [theirs.pk]):
+        with pytest.raises(ValidationError) as exc:
+            services.save_b2b_profile(user, reg, headline="Chips", opportunity_ids=bad)
+        assert "opportunities" in exc.value.message_dict
+    profile = services.save_b2b_profile(user, reg, headline="Chips", opportunity_ids=[mine.pk])
+    assert list(profile.opportunities.all()) == [mine]
+    services.save_b2b_profile(user, reg, headline="Chips v2")  # None keeps the links
+    assert list(profile.opportunities.all()) == [mine]
+    client.force_login(user)
+    page = client.get(f"/en/events/{event.slug}/b2b/").content.decode()
+    assert "TOFR1 Offer TOFR1" in page
+    form = client.get(f"/en/events/{event.slug}/b2b/profile/").content.decode()
+    assert "TOFR1" in form
+    assert "TOFR2" not in form

@@ -143,6 +143,15 @@ class ProfileIn(Schema):
     offers: str = Field("", max_length=4000)
     needs: str = Field("", max_length=4000)
     is_published: bool = True
+    opportunities: list[int] | None = Field(
+        None, max_length=50, description="ids of your organisation's published opportunities"
+    )
+
+
+class OpportunityRef(Schema):
+    id: int
+    reference: str
+    title: str
 
 
 class ProfileOut(Schema):
@@ -156,6 +165,7 @@ class ProfileOut(Schema):
     description: str
     offers: str
     needs: str
+    opportunities: list[OpportunityRef]
 
 
 class ProfileFilterIn(Schema):
@@ -292,6 +302,10 @@ def _profile_out(p: B2BProfile) -> dict[str, Any]:
         "description": p.description,
         "offers": p.offers,
         "needs": p.needs,
+        "opportunities": [
+            {"id": o.pk, "reference": o.reference, "title": o.display_title}
+            for o in p.opportunities.all()
+        ],
     }
 
 
@@ -473,7 +487,11 @@ def my_profile(request: HttpRequest, slug: str) -> dict[str, Any]:
 )
 def save_profile(request: HttpRequest, slug: str, payload: ProfileIn) -> dict[str, Any]:
     reg = _my_registration(request, _event(slug))
-    return _profile_out(services.save_b2b_profile(request.user, reg, **payload.dict()))
+    data = payload.dict()
+    opportunity_ids = data.pop("opportunities")
+    return _profile_out(
+        services.save_b2b_profile(request.user, reg, opportunity_ids=opportunity_ids, **data)
+    )
 
 
 @router.get("/{slug}/b2b/availability", response=list[SlotOut], auth=write_auth)

@@ -153,6 +153,27 @@ class ProfileForm(forms.Form):
     is_published = forms.BooleanField(
         label=_("Show my profile to the other participants"), required=False, initial=True
     )
+    opportunities: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("Our published opportunities to show"),
+        queryset=None,  # set per organisation in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, organisation: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from alpsbio.matching.models import Opportunity, OpportunityStatus
+
+        qs = Opportunity.objects.none()
+        if organisation is not None:
+            qs = Opportunity.objects.filter(
+                organisation=organisation, status=OpportunityStatus.PUBLISHED
+            )
+        field = self.fields["opportunities"]
+        field.queryset = qs  # type: ignore[attr-defined]
+        field.label_from_instance = lambda o: f"{o.reference} {o.display_title}"  # type: ignore[attr-defined]
+        if not qs.exists():
+            del self.fields["opportunities"]
 
 
 class AvailabilityForm(forms.Form):

@@ -269,6 +269,13 @@ class B2BProfile(TimeStamped):
     offers = models.TextField(_("offers"), blank=True)
     needs = models.TextField(_("needs"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
+    # The organisation's published offers/requests of the matching app this profile points to.
+    opportunities = models.ManyToManyField(
+        "matching.Opportunity",
+        blank=True,
+        related_name="b2b_profiles",
+        verbose_name=_("opportunities"),
+    )
     unavailable_slots = models.ManyToManyField(
         TimeSlot,
         blank=True,

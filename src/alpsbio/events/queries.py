@@ -110,7 +110,7 @@ def marketplace(session: B2BSession, f: ProfileFilter) -> QuerySet[B2BProfile]:
             session=session, is_published=True, registration__status__in=Registration.SEATED
         )
         .select_related("registration__user", "organisation", "organisation__nuts2")
-        .prefetch_related("organisation__sectors")
+        .prefetch_related("organisation__sectors", "opportunities")
     )
     if f.country:
         qs = qs.filter(organisation__country_code=f.country.upper())

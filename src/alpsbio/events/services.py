@@ -594,7 +594,13 @@ def save_b2b_profile(
     offers: str = "",
     needs: str = "",
     is_published: bool = True,
+    opportunity_ids: Iterable[int] | None = None,
 ) -> B2BProfile:
+    """Publish or update a participant's marketplace profile.
+
+    ``opportunity_ids`` (optional) link published opportunities (matching app) of the
+    registration's organisation; ``None`` leaves the links as they are.
+    """
     _require(
         permissions.can_edit_registration(actor, registration),
         _("This is not your registration."),
@@ -613,6 +619,22 @@ def save_b2b_profile(
     for key, value in (("description", description), ("offers", offers), ("needs", needs)):
         if len(value or "") > 4000:
             errors[key] = [_("At most 4000 characters.")]
+    opportunities: list[Any] = []
+    if opportunity_ids is not None:
+        from alpsbio.matching.models import Opportunity, OpportunityStatus
+
+        ids = {int(i) for i in opportunity_ids}
+        opportunities = list(
+            Opportunity.objects.filter(
+                pk__in=ids,
+                organisation_id=registration.organisation_id or 0,
+                status=OpportunityStatus.PUBLISHED,
+            )
+        )
+        if registration.organisation_id is None or len(opportunities) != len(ids):
+            errors["opportunities"] = [
+                _("Link only published opportunities of your own organisation.")
+            ]
     if errors:
         raise ValidationError(errors)
     assert session is not None
@@ -628,6 +650,8 @@ def save_b2b_profile(
             "is_published": is_published,
         },
     )
+    if opportunity_ids is not None:
+        profile.opportunities.set(opportunities)
     audit.record(
         "b2b.profile_created" if created else "b2b.profile_updated",
         profile,

@@ -515,7 +515,7 @@ def profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied(_("Register for the event first."))
     profile = B2BProfile.objects.filter(registration=reg).first()
     slots = list(session.slots.all())
-    initial = (
+    initial: dict[str, Any] = (
         {
             "headline": profile.headline,
             "description": profile.description,
@@ -526,7 +526,11 @@ def profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if profile
         else {"is_published": True}
     )
-    form = forms.ProfileForm(request.POST or None, initial=initial, prefix="p")
+    if profile is not None:
+        initial["opportunities"] = list(profile.opportunities.all())
+    form = forms.ProfileForm(
+        request.POST or None, initial=initial, prefix="p", organisation=reg.organisation
+    )
     avail = forms.AvailabilityForm(
         request.POST or None,
         slots=slots,
@@ -537,7 +541,14 @@ def profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid() and avail.is_valid():
         try:
-            profile = services.save_b2b_profile(request.user, reg, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            opps = data.pop("opportunities", None)
+            profile = services.save_b2b_profile(
+                request.user,
+                reg,
+                opportunity_ids=[o.pk for o in opps] if opps is not None else None,
+                **data,
+            )
             services.set_availability(
                 request.user,
                 profile,
