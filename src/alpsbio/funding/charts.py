@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from alpsbio.funding.queries import Row
 WIDTH = 640
 LABEL_W = 220
 BAR_H = 8
+_ids = itertools.count(1)
 
 
 def bar_chart(rows: Sequence[Row], title: str) -> SafeString:
@@ -24,10 +26,11 @@ def bar_chart(rows: Sequence[Row], title: str) -> SafeString:
     scale = (WIDTH - LABEL_W - 90) / float(top)
     row_h = BAR_H * 3 + 10
     height = row_h * len(rows) + 24
+    chart_id = f"chart-{next(_ids)}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-labelledby="chart-{id(rows)}">',
-        f'<title id="chart-{id(rows)}">{escape(title)}</title>',
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" aria-labelledby="{chart_id}">',
+        f'<title id="{chart_id}">{escape(title)}</title>',
     ]
     colours = (("planned", "#9db4c8"), ("declared", "#e0a458"), ("certified", "#3b7d4f"))
     names = {"planned": _("planned"), "declared": _("declared"), "certified": _("certified")}

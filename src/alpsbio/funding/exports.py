@@ -121,7 +121,10 @@ def report_pdf(project: FundingProject, partner_ids: Any = None) -> bytes:
         "funding/pdf_report.html",
         {
             "project": project,
-            "tables": _tables(project, partner_ids),
+            "tables": {
+                str(DIMENSION_TITLES[dim]): rows
+                for dim, rows in _tables(project, partner_ids).items()
+            },
             "forecast": queries.forecast(project, partner_ids),
             "indicators": queries.indicator_table(project),
             "periods": list(project.periods.all()),

@@ -56,7 +56,7 @@ class Row:
 
     @property
     def absorption(self) -> Decimal | None:
-        """Certified (or failing that declared) costs as a share of the plan."""
+        """Certified costs as a percentage of the plan (None without a plan)."""
         if not self.planned:
             return None
         return (self.certified / self.planned * 100).quantize(Decimal("0.1"))
@@ -261,6 +261,7 @@ def project_summary(project: FundingProject) -> dict[str, Any]:
                 key,
                 {
                     "source": source.kind,
+                    "label": str(source.get_kind_display()),
                     "currency": pf.partner.currency,
                     "rates": set(),
                     "amount": ZERO,
@@ -301,6 +302,7 @@ def project_summary(project: FundingProject) -> dict[str, Any]:
         "funds": [
             {
                 "source": e["source"],
+                "label": e["label"],
                 "currency": e["currency"],
                 "rates": [f"{r:.4f}" for r in sorted(e["rates"])],
                 "amount": f"{e['amount']:.2f}",

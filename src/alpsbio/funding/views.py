@@ -133,7 +133,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "dim": dim,
             "title": titles[dim],
             "rows": rows,
-            "chart": charts.bar_chart(rows, titles[dim]),
+            # One chart per currency: EUR and CHF bars never share a scale.
+            "charts": [
+                charts.bar_chart([r for r in rows if r.currency == c], f"{titles[dim]} ({c})")
+                for c in sorted({r.currency for r in rows})
+            ],
         }
         for dim, rows in tables.items()
     ]
