@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from alpsbio.core.i18n import LANGUAGE_CODES
+from alpsbio.core.i18n import LANGUAGE_CODES, localized
 from alpsbio.survey import indicators as ind
 from alpsbio.survey import queries
 
@@ -25,6 +26,34 @@ logger = logging.getLogger("alpsbio.survey")
 
 
 def report_context(regions: Sequence[str] | None, lang: str) -> dict[str, Any]:
+    try:
+        return _report_context(regions, lang)
+    except DatabaseError:
+        # No tables (the database was never migrated): still a report, saying so.
+        logger.exception("database unavailable for the report")
+        members = [r.upper() for r in regions] if regions else list(ind.MEMBER_REGIONS)
+        note = queries.note_text("no_database")
+        return {
+            "lang": lang,
+            "generated": timezone.localtime(),
+            "overview": {"members": [], "notes": [note], "matrix": [], "sector_pairs": []},
+            "profiles": [
+                {
+                    "code": c,
+                    "name": localized(queries.REGION_NAMES[c], lang)
+                    if c in queries.REGION_NAMES
+                    else c,
+                    "swot": {},
+                    "notes": [note],
+                }
+                for c in members
+            ],
+            "map": None,
+            "analysis_seconds": 0.0,
+        }
+
+
+def _report_context(regions: Sequence[str] | None, lang: str) -> dict[str, Any]:
     members = [r.upper() for r in regions] if regions else ind.member_region_codes()
     a = queries.analysis(members)
     profiles = [queries.region_profile(code, a) for code in members]

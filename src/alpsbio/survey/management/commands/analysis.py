@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from django.utils import translation
 
 from alpsbio.core.i18n import LANGUAGE_CODES
@@ -51,8 +52,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "report":
             self._report(options)
-        else:
+            return
+        try:
             self._run(options)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"the database is not set up ({exc}): run 'alpsbio migrate' and load data first"
+            ) from exc
 
     def _report(self, options: dict[str, Any]) -> None:
         from alpsbio.survey.report import render_report_html, render_report_pdf
