@@ -209,7 +209,8 @@ def _page(
         if connection.vendor == "postgresql":
             rank = RawSQL(
                 "ts_rank(to_tsvector('simple', directory_organisation.search_text),"
-                " to_tsquery('simple', %s))",
+                " to_tsquery('simple', %s))"
+                " * (1 + ln(1 + least(directory_organisation.n_projects, 60)) / 4)",
                 [_pg_tsquery(words)],
             )
             qs = matched.annotate(rank=rank).order_by("-rank", "-n_projects", "legal_name")
@@ -220,7 +221,10 @@ def _page(
                 "SELECT f.rowid FROM directory_organisation_fts f"
                 " JOIN directory_organisation o ON o.id = f.rowid"
                 f" WHERE directory_organisation_fts MATCH %s AND f.rowid IN ({ids_sql})"
-                " ORDER BY bm25(directory_organisation_fts), o.n_projects DESC, o.legal_name"
+                # bm25 is negative (lower is better); a capped bonus for EU activity lifts the
+                # well-known actor above a short namesake.
+                " ORDER BY bm25(directory_organisation_fts) - 0.05 * min(o.n_projects, 60),"
+                " o.n_projects DESC, o.legal_name"
                 " LIMIT %s OFFSET %s",
                 [_fts_expression(words), *params, limit, offset],
             )

@@ -137,7 +137,8 @@ def _participants(regions: list[Region], n: int) -> list[Organisation]:
             Q(nuts2__code__startswith=region.code) | Q(nuts3__code__startswith=region.code),
             is_active=True,
         ).order_by("-n_projects", "legal_name")
-        picked.extend(qs[:per_region])
+        # Member regions nest (DE2 holds DE21): never pick one organisation twice.
+        picked.extend(o for o in qs.exclude(pk__in=[p.pk for p in picked])[:per_region])
     return picked[:n]
 
 
