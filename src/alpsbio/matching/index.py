@@ -443,6 +443,13 @@ class MatchIndex:
         self.E: np.ndarray = np.zeros((0, 0), dtype=np.float32)
         self.encoder: Encoder | None = None
         self.centred: Any = None
+        self.checked_at = time.monotonic()
+        self.org_of = np.zeros(0, dtype=np.int64)
+        self.is_org = np.zeros(0, dtype=bool)
+        self.has_text = np.zeros(0, dtype=bool)
+        self.kinds = np.zeros(0, dtype=object)
+        self.has_vec = np.zeros(0, dtype=bool)
+        self.graph_pos = np.zeros(0, dtype=np.int64)
         self.graph: CoParticipationGraph | None = None
         self.policy = Policy()
         self.token: tuple[Any, ...] = ()
@@ -475,6 +482,7 @@ class MatchIndex:
         self.graph = (
             CoParticipationGraph.from_participations(pairs.iterator()) if pairs.exists() else None
         )
+        self._arrays()
         self.policy = Policy.from_db()
         self.token = token
         self.built_at = time.time()
@@ -523,6 +531,21 @@ class MatchIndex:
                 out[i] = vector_from_bytes(e.vector, dim)
         return out
 
+    def _arrays(self) -> None:
+        """Per-profile columns as arrays, so that filters are vectorised."""
+        ps = self.profiles
+        self.org_of = np.array([p.org_id for p in ps], dtype=np.int64)
+        self.is_org = np.array([p.opp_id is None for p in ps], dtype=bool)
+        self.has_text = np.array([bool(p.text) for p in ps], dtype=bool)
+        self.kinds = np.array([p.kind for p in ps], dtype=object)
+        self.has_vec = (
+            np.any(self.E != 0, axis=1) if self.E.shape[1] else np.zeros(len(ps), dtype=bool)
+        )
+        g = self.graph
+        self.graph_pos = np.array(
+            [g.index.get(p.org_id, -1) if g is not None else -1 for p in ps], dtype=np.int64
+        )
+
     def _centre(self, profiles: Sequence[Profile], E: np.ndarray, fit: bool = False) -> np.ndarray:
         """Remove each language's mean vector (the engine's ``LanguageCentredEmbedder``), with
         its cache filled from the stored vectors so that nothing is embedded twice."""
@@ -548,8 +571,17 @@ class MatchIndex:
             out[rows] = self.centred.embed(texts)
         return out
 
-    def refresh(self) -> bool:
-        """Bring the index up to date with the DB; returns True if anything changed."""
+    def refresh(self, force: bool = False) -> bool:
+        """Bring the index up to date with the DB; returns True if anything changed.
+
+        The state token costs a few aggregate queries, so it is read at most every
+        ``MATCHING_REFRESH_SECONDS`` (default 1 s) per process unless ``force``.
+        """
+        interval = float(getattr(settings, "MATCHING_REFRESH_SECONDS", 1.0))
+        now = time.monotonic()
+        if not force and now - self.checked_at < interval:
+            return False
+        self.checked_at = now
         token = state_token()
         if token == self.token:
             return False
@@ -586,14 +618,19 @@ class MatchIndex:
             for row, prof in zip(rows, changed, strict=True):
                 self.profiles[row] = prof
             new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
-            t = self.T.tolil()
-            for k, row in enumerate(rows):
-                t[row] = new_t[k]
-            self.T = sp.csr_matrix(t)
+            # Replace the rows in O(nnz): zero them, then add the new rows scattered into place.
+            keep = np.ones(self.T.shape[0], dtype=np.float32)
+            keep[rows] = 0.0
+            scatter = sp.csr_matrix(
+                (np.ones(len(rows), dtype=np.float32), (rows, np.arange(len(rows)))),
+                shape=(self.T.shape[0], len(rows)),
+            )
+            self.T = sp.csr_matrix(sp.diags(keep) @ self.T + scatter @ new_t)
             if self.E.shape[1]:
                 self.E[rows] = self._centre(changed, self._embeddings(changed))[
                     :, : self.E.shape[1]
                 ]
+        self._arrays()
         self.policy = Policy.from_db()
         self.token = token
         self.n_patches += 1
@@ -614,15 +651,14 @@ class MatchIndex:
         if query_rows is not None:
             q_tfidf = self.T[query_rows]
             q_emb = self.E[query_rows] if self.E.shape[1] else None
-        tf = (
-            np.asarray((self.T @ q_tfidf.T).toarray()).ravel()
-            if q_tfidf is not None
-            else np.zeros(n)
-        )
+        tf = np.zeros(n)
+        if q_tfidf is not None:
+            # Sparse matrix times a dense vector: O(nnz), unlike a sparse-sparse product.
+            q = np.asarray(q_tfidf.toarray(), dtype=np.float32).ravel()
+            tf = np.asarray(self.T @ q).ravel()
         if q_emb is not None and self.E.shape[1] and np.any(q_emb):
             emb = self.E @ np.asarray(q_emb, dtype=np.float32).ravel()
-            has = np.any(self.E != 0, axis=1)
-            return np.where(has, 0.6 * emb + 0.4 * tf, tf)
+            return np.where(self.has_vec, 0.6 * emb + 0.4 * tf, tf)
         return tf
 
     def graph_scores(self, org_id: int) -> np.ndarray:
@@ -635,12 +671,7 @@ class MatchIndex:
         if top <= 0:
             return np.zeros(n)
         row = row / top
-        return np.array(
-            [
-                row[self.graph.index[p.org_id]] if p.org_id in self.graph.index else 0.0
-                for p in self.profiles
-            ]
-        )
+        return np.where(self.graph_pos >= 0, row[np.maximum(self.graph_pos, 0)], 0.0)
 
     def already_partners(self, org_id: int) -> set[int]:
         if self.graph is None or org_id not in self.graph.index:
@@ -723,12 +754,11 @@ class MatchIndex:
         text = self.text_scores(np.array([row]))
         graph = self.graph_scores(org_id)
         known = self.already_partners(org_id)
-        allowed = np.array(
-            [
-                p.opp_id is None and p.org_id != org_id and p.org_id not in known and bool(p.text)
-                for p in self.profiles
-            ],
-            dtype=bool,
+        allowed = (
+            self.is_org
+            & self.has_text
+            & (self.org_of != org_id)
+            & ~np.isin(self.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
         )
         return self._rank(source, text, graph, allowed, limit)
 
@@ -741,13 +771,7 @@ class MatchIndex:
         wanted = COMPLEMENTARY_TYPES.get(source.kind, frozenset())
         text = self.text_scores(np.array([row]))
         graph = self.graph_scores(source.org_id)
-        allowed = np.array(
-            [
-                p.opp_id is not None and p.kind in wanted and p.org_id != source.org_id
-                for p in self.profiles
-            ],
-            dtype=bool,
-        )
+        allowed = np.isin(self.kinds, list(wanted)) & (self.org_of != source.org_id)
         return self._rank(source, text, graph, allowed, limit)
 
     def search(self, query: str, limit: int = 20, org_id: int | None = None) -> list[Suggestion]:
@@ -773,7 +797,7 @@ class MatchIndex:
         if row is not None:
             source = self.profiles[row]
         graph = self.graph_scores(org_id) if org_id else np.zeros(len(self.profiles))
-        allowed = np.array([bool(p.text) and p.org_id != org_id for p in self.profiles], dtype=bool)
+        allowed = self.has_text & (self.org_of != (org_id or 0))
         allowed &= text > 0.02
         results = self._rank(source, text, graph, allowed, limit)
         for r in results:
