@@ -1,0 +1,58 @@
+"""The gettext catalogues are complete, consistent and compiled, in FR, IT and DE."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+
+LOCALE = Path(__file__).resolve().parent.parent / "src" / "alpsbio" / "locale"
+LANGS = ["fr", "it", "de"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{[^}]*\}\}|\{\w+\}")
+
+
+def _catalogue(lang: str) -> polib.POFile:
+    return polib.pofile(str(LOCALE / lang / "LC_MESSAGES" / "django.po"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_string_is_translated(lang: str) -> None:
+    po = _catalogue(lang)
+    missing = [e.msgid for e in po.untranslated_entries()]
+    fuzzy = [e.msgid for e in po.fuzzy_entries()]
+    assert not missing, f"{len(missing)} untranslated in {lang}, e.g. {missing[:5]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy in {lang}, e.g. {fuzzy[:5]}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_placeholders_survive_translation(lang: str) -> None:
+    bad = []
+    for entry in _catalogue(lang).translated_entries():
+        if entry.msgid_plural:
+            pairs = [(entry.msgid_plural, t) for t in entry.msgstr_plural.values()]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        for source, target in pairs:
+            expected = sorted(set(PLACEHOLDER.findall(source)) | set(PLACEHOLDER.findall(entry.msgid)))
+            found = sorted(set(PLACEHOLDER.findall(target)))
+            # A singular form may drop the count ("une organisation"), never add or rename one.
+            if not set(found) <= set(expected):
+                bad.append((entry.msgid, target))
+    assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compiled_catalogue_matches_the_source(lang: str) -> None:
+    po = _catalogue(lang)
+    mo_path = LOCALE / lang / "LC_MESSAGES" / "django.mo"
+    assert mo_path.exists(), f"run: alpsbio compilemessages (missing {mo_path})"
+    mo = polib.mofile(str(mo_path))
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0) for e in mo}
+    stale = [
+        e.msgid
+        for e in po.translated_entries()
+        if compiled.get((e.msgctxt, e.msgid)) != (e.msgstr or e.msgstr_plural.get(0))
+    ]
+    assert not stale, f"{len(stale)} entries differ from the .mo: run alpsbio compilemessages"
