@@ -9,7 +9,9 @@ from alpsbio.survey import permissions
 from alpsbio.survey.models import Response, Survey
 
 
-def test_roles(personas: dict[str, Any], orgs: dict[str, Organisation], cluster_survey: Survey) -> None:
+def test_roles(
+    personas: dict[str, Any], orgs: dict[str, Organisation], cluster_survey: Survey
+) -> None:
     assert permissions.can_manage_surveys(personas["manager_fr"])
     assert not permissions.can_manage_surveys(personas["editor"])
     assert permissions.can_invite(personas["manager_fr"], cluster_survey, orgs["hcl"])
@@ -33,7 +35,11 @@ def test_admin_shows_only_own_invitations(
 
 
 def test_admin_responses_never_name_anonymous_respondents(
-    client_for: Any, cluster_survey: Survey, invite: Any, orgs: dict[str, Organisation], full_answers: dict[str, Any]
+    client_for: Any,
+    cluster_survey: Survey,
+    invite: Any,
+    orgs: dict[str, Organisation],
+    full_answers: dict[str, Any],
 ) -> None:
     from alpsbio.survey import services
 
