@@ -73,8 +73,20 @@ def main() -> None:
         _run(BIN / "mypy")
     elif command == "lock":
         _run(
-            sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
-            "--generate-hashes", "--python-version", "3.11", "--no-header", "-o", str(LOCK),
+            sys.executable,
+            "-m",
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            "--extra",
+            "dev",
+            "--generate-hashes",
+            "--python-version",
+            "3.11",
+            "--no-header",
+            "-o",
+            str(LOCK),
         )
     else:
         print(__doc__)

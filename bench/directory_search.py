@@ -61,8 +61,13 @@ def _free_port() -> int:
 
 
 def _env(database_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "ALPSBIO_DEBUG": "0",
-            "ALPSBIO_AXES_ENABLED": "0", "ALPSBIO_LOG_LEVEL": "ERROR"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ALPSBIO_DEBUG": "0",
+        "ALPSBIO_AXES_ENABLED": "0",
+        "ALPSBIO_LOG_LEVEL": "ERROR",
+    }
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
@@ -90,15 +95,27 @@ else:
     with connection.cursor() as c: c.execute('ANALYZE')
 print(Organisation.objects.count())
 """
-    out = subprocess.run([PY, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-                         check=True, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [PY, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
 def _count(env: dict[str, str]) -> int:
     code = "import django; django.setup(); from alpsbio.directory.models import Organisation as O; print(O.objects.count())"
-    out = subprocess.run([PY, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-                         check=True, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [PY, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -130,8 +147,14 @@ for q in queries:
     out.append((time.perf_counter() - t0) * 1000)
 print(json.dumps(out))
 """
-    res = subprocess.run([PY, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-                         check=True, capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [PY, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return list(json.loads(res.stdout.strip().splitlines()[-1]))
 
 
@@ -146,20 +169,31 @@ for q in queries:
     t0 = time.perf_counter(); search_organisations(q['q'], f); out.append((time.perf_counter() - t0) * 1000)
 print(json.dumps(out))
 """
-    res = subprocess.run([PY, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-                         check=True, capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run(
+        [PY, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return list(json.loads(res.stdout.strip().splitlines()[-1]))
 
 
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def measure(label: str, env: dict[str, str], rounds: int) -> dict[str, float]:
     port = _free_port()
-    server = subprocess.Popen([CLI, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [CLI, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -178,21 +212,30 @@ def measure(label: str, env: dict[str, str], rounds: int) -> dict[str, float]:
     naive = _baseline(env)
     row = {
         "organisations": _count(env),
-        "api_p50": statistics.median(api), "api_p95": _pct(api, 95),
-        "html_p50": statistics.median(html), "html_p95": _pct(html, 95),
-        "search_p50": statistics.median(search), "search_p95": _pct(search, 95),
-        "like_p50": statistics.median(naive), "like_p95": _pct(naive, 95),
+        "api_p50": statistics.median(api),
+        "api_p95": _pct(api, 95),
+        "html_p50": statistics.median(html),
+        "html_p95": _pct(html, 95),
+        "search_p50": statistics.median(search),
+        "search_p95": _pct(search, 95),
+        "like_p50": statistics.median(naive),
+        "like_p95": _pct(naive, 95),
     }
-    print(f"{label:<28} orgs {row['organisations']:>7}  API p50 {row['api_p50']:6.1f} ms p95 {row['api_p95']:6.1f} ms"
-          f" | page p50 {row['html_p50']:6.1f} p95 {row['html_p95']:6.1f}"
-          f" | search() p95 {row['search_p95']:6.1f} vs LIKE-scan p95 {row['like_p95']:6.1f}"
-          f" (×{row['like_p95'] / max(row['search_p95'], 0.01):.1f})", flush=True)
+    print(
+        f"{label:<28} orgs {row['organisations']:>7}  API p50 {row['api_p50']:6.1f} ms p95 {row['api_p95']:6.1f} ms"
+        f" | page p50 {row['html_p50']:6.1f} p95 {row['html_p95']:6.1f}"
+        f" | search() p95 {row['search_p95']:6.1f} vs LIKE-scan p95 {row['like_p95']:6.1f}"
+        f" (×{row['like_p95'] / max(row['search_p95'], 0.01):.1f})",
+        flush=True,
+    )
     return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres", help="also measure on this PostgreSQL URL (database is reset)")
+    parser.add_argument(
+        "--postgres", help="also measure on this PostgreSQL URL (database is reset)"
+    )
     parser.add_argument("--scale", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true")
@@ -216,7 +259,9 @@ def main() -> None:
             print(f"{name}: full import {time.perf_counter() - t0:.0f} s", flush=True)
         results[f"{name} real"] = measure(f"{name}, real data", env, args.rounds)
         total = _scale(env, args.scale)
-        results[f"{name} x{args.scale}"] = measure(f"{name}, ×{args.scale} ({total})", env, args.rounds)
+        results[f"{name} x{args.scale}"] = measure(
+            f"{name}, ×{args.scale} ({total})", env, args.rounds
+        )
     print(json.dumps(results, indent=1))
 
 

@@ -71,20 +71,34 @@ def make_org(regions: dict[str, Region]) -> Callable[..., Organisation]:
 def orgs(make_org: Callable[..., Organisation]) -> dict[str, Organisation]:
     return {
         "uga": make_org(
-            "Université Grenoble Alpes", "FRK24", org_type=OrganisationType.UNIVERSITY,
-            short_name="UGA", city="Saint-Martin-d'Hères", ror_id="02rx3b187",
+            "Université Grenoble Alpes",
+            "FRK24",
+            org_type=OrganisationType.UNIVERSITY,
+            short_name="UGA",
+            city="Saint-Martin-d'Hères",
+            ror_id="02rx3b187",
         ),
         "hcl": make_org(
-            "Hospices Civils de Lyon", "FRK26", org_type=OrganisationType.HOSPITAL,
-            short_name="HCL", city="Lyon", ror_id="01502ca60",
+            "Hospices Civils de Lyon",
+            "FRK26",
+            org_type=OrganisationType.HOSPITAL,
+            short_name="HCL",
+            city="Lyon",
+            ror_id="01502ca60",
         ),
         "unimi": make_org(
-            "Università degli Studi di Milano", "ITC4C", org_type=OrganisationType.UNIVERSITY,
-            city="Milano", ror_id="00wjc7c48",
+            "Università degli Studi di Milano",
+            "ITC4C",
+            org_type=OrganisationType.UNIVERSITY,
+            city="Milano",
+            ror_id="00wjc7c48",
         ),
         "epfl": make_org(
-            "École Polytechnique Fédérale de Lausanne", "CH011",
-            org_type=OrganisationType.UNIVERSITY, short_name="EPFL", city="Lausanne",
+            "École Polytechnique Fédérale de Lausanne",
+            "CH011",
+            org_type=OrganisationType.UNIVERSITY,
+            short_name="EPFL",
+            city="Lausanne",
             ror_id="02s376052",
         ),
     }

@@ -35,7 +35,9 @@ def test_placeholders_survive_translation(lang: str) -> None:
         else:
             pairs = [(entry.msgid, entry.msgstr)]
         for source, target in pairs:
-            expected = sorted(set(PLACEHOLDER.findall(source)) | set(PLACEHOLDER.findall(entry.msgid)))
+            expected = sorted(
+                set(PLACEHOLDER.findall(source)) | set(PLACEHOLDER.findall(entry.msgid))
+            )
             found = sorted(set(PLACEHOLDER.findall(target)))
             # A singular form may drop the count ("une organisation"), never add or rename one.
             if not set(found) <= set(expected):

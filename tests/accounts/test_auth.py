@@ -15,9 +15,7 @@ from tests.conftest import PASSWORD
 
 def test_login_and_logout(personas: dict[str, Any]) -> None:
     client = Client()
-    response = client.post(
-        "/en/accounts/login/", {"username": "member", "password": PASSWORD}
-    )
+    response = client.post("/en/accounts/login/", {"username": "member", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/en/accounts/").status_code == 200
     client.post("/en/accounts/logout/")
@@ -49,7 +47,9 @@ def test_password_reset_by_email(personas: dict[str, Any]) -> None:
     )
     assert response.status_code == 302
     fresh = Client()
-    fresh.post("/en/accounts/login/", {"username": "member", "password": "a new long passphrase 77"})
+    fresh.post(
+        "/en/accounts/login/", {"username": "member", "password": "a new long passphrase 77"}
+    )
     assert fresh.get("/en/accounts/").status_code == 200
 
 
@@ -65,7 +65,8 @@ def test_api_tokens_are_stored_hashed(client_for: Any, personas: dict[str, Any])
     key = re.search(r"abt_[\w-]+", response.content.decode())
     assert key is not None
     token = ApiToken.objects.get(user=personas["editor"])
-    assert token.key_hash == ApiToken.hash_key(key.group(0)) and key.group(0) not in token.key_hash
+    assert token.key_hash == ApiToken.hash_key(key.group(0))
+    assert key.group(0) not in token.key_hash
     me = Client().get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {key.group(0)}")
     assert me.status_code == 200
     client.post(f"/en/accounts/tokens/{token.pk}/revoke/")

@@ -12,14 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_search_as_you_type_and_facets(
-    live_server: Any, page: Any, orgs: dict[str, Organisation]
+    live_server: Any, page: Any, orgs: dict[str, Organisation], tmp_path: Any
 ) -> None:
     page.goto(f"{live_server.url}/en/directory/")
     assert page.locator("#result-count").inner_text() == "4 organisations"
     page.fill("#q", "lausanne")
-    page.wait_for_function(
-        "document.querySelector('#result-count').innerText === '1 organisation'"
-    )
+    page.wait_for_function("document.querySelector('#result-count').innerText === '1 organisation'")
     assert "Polytechnique" in page.locator("#results").inner_text()
     assert "q=lausanne" in page.url  # htmx pushed the state: the URL can be shared
     page.fill("#q", "")
@@ -32,7 +30,7 @@ def test_search_as_you_type_and_facets(
     )
     # The facet still offers the other countries, with their counts.
     assert page.locator("input[name=country][value=IT]").count() == 1
-    page.screenshot(path="/tmp/alpsbio-directory.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "directory.png"), full_page=True)
 
 
 def test_organisation_page_and_language_switch(

@@ -22,7 +22,9 @@ def test_search_shape_and_pagination(orgs: dict[str, Organisation], client: Clie
     response = client.get("/api/v1/organisations", {"per_page": 2, "sort": "name"})
     assert response.status_code == 200
     body = response.json()
-    assert body["total"] == 4 and body["pages"] == 2 and len(body["items"]) == 2
+    assert body["total"] == 4
+    assert body["pages"] == 2
+    assert len(body["items"]) == 2
     assert {"region", "country", "type", "sector", "nace", "network"} <= set(body["facets"])
     page2 = client.get("/api/v1/organisations", {"per_page": 2, "sort": "name", "page": 2}).json()
     names = [i["legal_name"] for i in body["items"] + page2["items"]]
@@ -77,7 +79,9 @@ def test_create_with_field_errors(
         "names": {"xx": "?"},
     }
     response = client.post(
-        "/api/v1/organisations", json.dumps(payload), content_type="application/json",
+        "/api/v1/organisations",
+        json.dumps(payload),
+        content_type="application/json",
         **manager_token,  # type: ignore[arg-type]
     )
     assert response.status_code == 422
@@ -96,7 +100,9 @@ def test_create_with_unknown_codes(
         "nace_codes": ["99.99"],
     }
     response = client.post(
-        "/api/v1/organisations", json.dumps(payload), content_type="application/json",
+        "/api/v1/organisations",
+        json.dumps(payload),
+        content_type="application/json",
         **manager_token,  # type: ignore[arg-type]
     )
     assert response.status_code == 422
@@ -118,12 +124,15 @@ def test_create_resolves_an_old_region_code(
         "description": {"fr": "Pôle de compétitivité santé."},
     }
     response = client.post(
-        "/api/v1/organisations", json.dumps(payload), content_type="application/json",
+        "/api/v1/organisations",
+        json.dumps(payload),
+        content_type="application/json",
         **manager_token,  # type: ignore[arg-type]
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["nuts3"]["code"] == "FRK24" and body["nuts2"]["code"] == "FRK2"
+    assert body["nuts3"]["code"] == "FRK24"
+    assert body["nuts2"]["code"] == "FRK2"
     assert body["nace_codes"] == ["72.11"]
     assert body["country_code"] == "FR"
     created = client.get(
@@ -136,7 +145,9 @@ def test_malformed_json_is_a_clear_error(
     orgs: dict[str, Organisation], manager_token: dict[str, str], client: Client
 ) -> None:
     response = client.patch(
-        f"/api/v1/organisations/{orgs['uga'].pk}", "{not json", content_type="application/json",
+        f"/api/v1/organisations/{orgs['uga'].pk}",
+        "{not json",
+        content_type="application/json",
         **manager_token,  # type: ignore[arg-type]
     )
     assert response.status_code in (400, 422)
@@ -148,14 +159,17 @@ def test_regions_and_old_codes(regions: dict[str, Region], client: Client) -> No
     members = client.get("/api/v1/regions?member=true").json()
     assert {r["code"] for r in members} == {"FRK2", "ITC4", "CH01"}
     body = client.get("/api/v1/regions/fr71").json()
-    assert body["code"] == "FRK2" and body["resolved_from"] == "FR71"
+    assert body["code"] == "FRK2"
+    assert body["resolved_from"] == "FR71"
     assert client.get("/api/v1/regions/ZZ99").status_code == 404
     assert client.get("/api/v1/regions?level=7").status_code == 422
 
 
 def test_taxonomy_and_networks(networks: dict[str, Any], client: Client) -> None:
     NaceCode.objects.create(
-        code="21.20", level="class", label_en="Manufacture of pharmaceutical preparations",
+        code="21.20",
+        level="class",
+        label_en="Manufacture of pharmaceutical preparations",
         label_fr="Fabrication de préparations pharmaceutiques",
     )
     body = client.get("/api/v1/taxonomy/nace?q=pharma", HTTP_ACCEPT_LANGUAGE="fr").json()
@@ -175,7 +189,9 @@ def test_openapi_is_served(db: Any, client: Client) -> None:
 
 def test_bad_token_is_401(orgs: dict[str, Organisation], client: Client) -> None:
     response = client.patch(
-        f"/api/v1/organisations/{orgs['uga'].pk}", "{}", content_type="application/json",
+        f"/api/v1/organisations/{orgs['uga'].pk}",
+        "{}",
+        content_type="application/json",
         HTTP_AUTHORIZATION="Bearer nope",
     )
     assert response.status_code == 401

@@ -57,7 +57,8 @@ def test_htmx_search_returns_the_fragment(client: Client, orgs: dict[str, Organi
     response = client.get("/en/directory/?q=lausanne", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html
-    assert "Polytechnique" in html and 'hx-swap-oob="true"' in html
+    assert "Polytechnique" in html
+    assert 'hx-swap-oob="true"' in html
 
 
 def test_old_region_code_redirects(client: Client, regions: dict[str, Any]) -> None:
@@ -65,7 +66,8 @@ def test_old_region_code_redirects(client: Client, regions: dict[str, Any]) -> N
 
     RegionCodeAlias.objects.create(code="FR71", version=2013, region=regions["FRK2"])
     response = client.get("/en/directory/regions/FR71/")
-    assert response.status_code == 301 and response["Location"].endswith("/regions/FRK2/")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/regions/FRK2/")
     assert client.get("/en/directory/regions/XX99/").status_code == 404
 
 
@@ -76,20 +78,28 @@ def test_contacts_respect_consent_and_visibility(
 
     org = orgs["hcl"]
     org.people.create(
-        first_name="Ada", last_name="Visible", email="ada@example.org",
-        consent_given_at=timezone.now(), visibility={"email": "public"},
+        first_name="Ada",
+        last_name="Visible",
+        email="ada@example.org",
+        consent_given_at=timezone.now(),
+        visibility={"email": "public"},
     )
     org.people.create(
-        first_name="Bob", last_name="Members", email="bob@example.org",
-        consent_given_at=timezone.now(), visibility={"email": "members"},
+        first_name="Bob",
+        last_name="Members",
+        email="bob@example.org",
+        consent_given_at=timezone.now(),
+        visibility={"email": "members"},
     )
     org.people.create(first_name="Cy", last_name="NoConsent", email="cy@example.org")
     url = f"/en/directory/organisations/{org.pk}/"
     public = client_for("anonymous").get(url).content.decode()
     assert "ada@example.org" in public
-    assert "bob@example.org" not in public and "cy@example.org" not in public
+    assert "bob@example.org" not in public
+    assert "cy@example.org" not in public
     member = client_for("member").get(url).content.decode()
-    assert "bob@example.org" in member and "cy@example.org" not in member
+    assert "bob@example.org" in member
+    assert "cy@example.org" not in member
     manager = client_for("manager_fr").get(url).content.decode()
     assert "cy@example.org" in manager
 

@@ -150,7 +150,8 @@ def test_merge_page_follows_the_rules(
     )
     allowed = role in ALLOWED["merge_uga_hcl"]
     if role == "anonymous":
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
     else:
         assert response.status_code == (302 if allowed else 403)
     assert Organisation.objects.filter(pk=orgs["hcl"].pk).exists() is not allowed

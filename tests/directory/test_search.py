@@ -78,9 +78,7 @@ def test_facets_are_disjunctive(indexed: dict[str, Organisation]) -> None:
 
 
 def test_two_facets_and_text(indexed: dict[str, Organisation]) -> None:
-    result = search_organisations(
-        "universit", SearchFilters(sector=["medtech"], region=["FRK2"])
-    )
+    result = search_organisations("universit", SearchFilters(sector=["medtech"], region=["FRK2"]))
     assert [o.pk for o in result.items] == [indexed["uga"].pk]
     assert search_organisations("", SearchFilters(network=["new-diagnosis-therapies"])).total == 1
     assert search_organisations("", SearchFilters(region=["CH01"])).total == 1
@@ -89,7 +87,8 @@ def test_two_facets_and_text(indexed: dict[str, Organisation]) -> None:
 def test_pagination_and_sorting(indexed: dict[str, Organisation]) -> None:
     first = search_organisations("", sort="name", page=1, per_page=3)
     second = search_organisations("", sort="name", page=2, per_page=3)
-    assert first.total == 4 and first.pages == 2
+    assert first.total == 4
+    assert first.pages == 2
     names = [o.legal_name for o in first.items + second.items]
     assert names == sorted(names)
     assert search_organisations("", sort="-name", per_page=1).items[0].legal_name == max(names)
@@ -110,6 +109,8 @@ def test_unknown_sort_is_refused(db: Any) -> None:
         search_organisations("", sort="random")
 
 
-def test_many_words_are_capped(indexed: dict[str, Organisation], make_org: Callable[..., Any]) -> None:
+def test_many_words_are_capped(
+    indexed: dict[str, Organisation], make_org: Callable[..., Any]
+) -> None:
     long_query = " ".join(["grenoble"] * 50)
     assert search_organisations(long_query).total == 1

@@ -6,13 +6,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from alpsbio.accounts.models import ApiToken, OrganisationRole, RegionalManager, User
 
 
-class RegionalManagerInline(admin.TabularInline):  # type: ignore[type-arg]
+class RegionalManagerInline(admin.TabularInline):
     model = RegionalManager
     extra = 0
     raw_id_fields = ("region",)
 
 
-class OrganisationRoleInline(admin.TabularInline):  # type: ignore[type-arg]
+class OrganisationRoleInline(admin.TabularInline):
     model = OrganisationRole
     extra = 0
     raw_id_fields = ("organisation",)
@@ -29,7 +29,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "name", "user", "created_at", "last_used_at")
     readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
     search_fields = ("name", "user__username")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alpsbio.accounts import permissions, services
-from alpsbio.accounts.models import ApiToken
+from alpsbio.accounts.models import ApiToken, User
 
 
 class LoginView(auth_views.LoginView):
@@ -21,12 +21,14 @@ class LoginView(auth_views.LoginView):
 def dashboard(request: HttpRequest) -> HttpResponse:
     from alpsbio.core.dashboard import dashboard_panels
 
+    user = request.user
+    assert isinstance(user, User)  # login_required
     context = {
         "organisations": permissions.editable_organisations(request.user)
         .select_related("nuts2")
         .order_by("legal_name")[:50],
-        "roles": request.user.organisation_roles.select_related("organisation"),
-        "managed_regions": request.user.managed_regions.select_related("region"),
+        "roles": user.organisation_roles.select_related("organisation"),
+        "managed_regions": user.managed_regions.select_related("region"),
         "is_manager": permissions.is_cluster_manager(request.user),
         "panels": dashboard_panels(request),
     }
@@ -42,7 +44,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Give the token a name, e.g. the script that will use it."))
         else:
             _token, new_key = services.issue_api_token(request.user, name)  # type: ignore[arg-type]
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user_id=int(request.user.pk or 0)).order_by("-created_at")
     return render(request, "accounts/api_tokens.html", {"tokens": tokens, "new_key": new_key})
 
 

@@ -53,7 +53,8 @@ def _bool(name: str, default: bool) -> bool:
 SECRET_KEY = _setting("ALPSBIO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
 DEBUG = _bool("ALPSBIO_DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = [
-    h.strip() for h in _setting("ALPSBIO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    h.strip()
+    for h in _setting("ALPSBIO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 ]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("ALPSBIO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()

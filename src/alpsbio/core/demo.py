@@ -57,7 +57,9 @@ def create_demo_accounts(say: Callable[[str], None] = print) -> None:
     User.objects.create_superuser("admin", "admin@localhost", password)
     for region in Region.objects.filter(is_member=True, level=2):
         user = User.objects.create_user(
-            f"manager-{region.code.lower()}", f"manager-{region.code.lower()}@localhost", password,
+            f"manager-{region.code.lower()}",
+            f"manager-{region.code.lower()}@localhost",
+            password,
             is_staff=True,
         )
         RegionalManager.objects.create(user=user, region=region)

@@ -55,7 +55,9 @@ def clean_translations(value: Any, field: str = "value") -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for lang, text in value.items():
         if lang not in LANGUAGE_CODES:
-            raise ValueError(f"{field}: unknown language {lang!r} (use {', '.join(LANGUAGE_CODES)})")
+            raise ValueError(
+                f"{field}: unknown language {lang!r} (use {', '.join(LANGUAGE_CODES)})"
+            )
         if text is None:
             continue
         if not isinstance(text, str):

@@ -26,7 +26,7 @@ from alpsbio.directory.models import (
 )
 
 
-class ManagerScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ManagerScopedAdmin(admin.ModelAdmin):
     """Visible to cluster managers, changeable per object; reference data only for admins."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -45,13 +45,13 @@ class ManagerScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return permissions.is_platform_admin(request.user)
 
 
-class PersonInline(admin.TabularInline):  # type: ignore[type-arg]
+class PersonInline(admin.TabularInline):
     model = Person
     extra = 0
     fields = ("first_name", "last_name", "job_title", "email", "phone", "consent_given_at")
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = NetworkMembership
     extra = 0
     autocomplete_fields = ("organisation",)
@@ -60,7 +60,12 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(Organisation)
 class OrganisationAdmin(ManagerScopedAdmin):
     list_display = (
-        "legal_name", "short_name", "org_type", "country_code", "nuts2", "validation_status",
+        "legal_name",
+        "short_name",
+        "org_type",
+        "country_code",
+        "nuts2",
+        "validation_status",
         "n_projects",
     )
     list_filter = ("validation_status", "org_type", "country_code", "nuts2__is_member")
@@ -94,7 +99,9 @@ class OrganisationAdmin(ManagerScopedAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             "organisation.admin_changed" if change else "organisation.admin_created",
-            obj, actor=request.user, summary=", ".join(form.changed_data),
+            obj,
+            actor=request.user,
+            summary=", ".join(form.changed_data),
         )
 
         def _refresh() -> None:

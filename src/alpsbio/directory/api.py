@@ -33,8 +33,16 @@ from alpsbio.directory.search import SORTS, SearchFilters, search_organisations
 router = Router(tags=["directory"])
 
 OrgType = Literal[
-    "university", "research", "startup", "sme", "large_company", "hospital", "public_body",
-    "training", "cluster", "other",
+    "university",
+    "research",
+    "startup",
+    "sme",
+    "large_company",
+    "hospital",
+    "public_body",
+    "training",
+    "cluster",
+    "other",
 ]
 
 
@@ -238,11 +246,16 @@ def organisation_projects(request: HttpRequest, org_id: int) -> list[dict[str, A
                 "role": p.role,
                 "partners": [
                     {
-                        "id": o.pk, "display_name": o.display_name, "legal_name": o.legal_name,
-                        "short_name": o.short_name, "org_type": o.org_type, "city": o.city,
+                        "id": o.pk,
+                        "display_name": o.display_name,
+                        "legal_name": o.legal_name,
+                        "short_name": o.short_name,
+                        "org_type": o.org_type,
+                        "city": o.city,
                         "country_code": o.country_code,
                         "nuts2": o.nuts2.code if o.nuts2 else None,
-                        "validation_status": o.validation_status, "n_projects": o.n_projects,
+                        "validation_status": o.validation_status,
+                        "n_projects": o.n_projects,
                     }
                     for o in partners
                 ],
@@ -306,7 +319,7 @@ def _resolve_refs(data: dict[str, Any]) -> dict[str, Any]:
     from django.core.exceptions import ValidationError
 
     errors: dict[str, list[str]] = {}
-    if "country_code" in data and data["country_code"]:
+    if data.get("country_code"):
         data["country_code"] = data["country_code"].upper()
     if data.get("nuts3"):
         region = resolve_region_code(data["nuts3"])
@@ -453,10 +466,12 @@ def list_networks(request: HttpRequest) -> list[dict[str, Any]]:
                 "display_name": localized(n.name),
                 "members": [
                     {
-                        "id": m.organisation.pk, "display_name": m.organisation.display_name,
+                        "id": m.organisation.pk,
+                        "display_name": m.organisation.display_name,
                         "legal_name": m.organisation.legal_name,
                         "short_name": m.organisation.short_name,
-                        "org_type": m.organisation.org_type, "city": m.organisation.city,
+                        "org_type": m.organisation.org_type,
+                        "city": m.organisation.city,
                         "country_code": m.organisation.country_code,
                         "nuts2": m.organisation.nuts2.code if m.organisation.nuts2 else None,
                         "validation_status": m.organisation.validation_status,
@@ -494,8 +509,10 @@ def list_nace(request: HttpRequest, params: Query[NaceParams]) -> list[dict[str,
         from django.db.models import Q
 
         qs = qs.filter(
-            Q(code__startswith=params.q) | Q(label_en__icontains=params.q)
-            | Q(label_fr__icontains=params.q) | Q(label_de__icontains=params.q)
+            Q(code__startswith=params.q)
+            | Q(label_en__icontains=params.q)
+            | Q(label_fr__icontains=params.q)
+            | Q(label_de__icontains=params.q)
             | Q(label_it__icontains=params.q)
         )
     return [

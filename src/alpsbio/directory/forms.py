@@ -11,30 +11,46 @@ from alpsbio.directory.models import NaceCode, Organisation, Region, Sector
 LANG_NAMES = {"en": _("English"), "fr": _("French"), "it": _("Italian"), "de": _("German")}
 
 
-class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(forms.ModelForm):
     """The profile form; names and competences get one field per language."""
 
     nuts3_code = forms.CharField(
-        label=_("NUTS-3 region code"), max_length=5, required=False,
+        label=_("NUTS-3 region code"),
+        max_length=5,
+        required=False,
         help_text=_("E.g. FRK24 (Isère). Older codes such as FR714 are accepted."),
     )
     nace = forms.CharField(
-        label=_("NACE Rev.2 codes"), required=False,
+        label=_("NACE Rev.2 codes"),
+        required=False,
         help_text=_("Comma-separated, e.g. 72.11, 21.20"),
     )
     website = forms.URLField(
         label=_("Website"), required=False, max_length=300, assume_scheme="https"
     )
     sectors = forms.ModelMultipleChoiceField(
-        queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Sector.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Sectors"),
     )
 
     class Meta:
         model = Organisation
         fields = [
-            "legal_name", "short_name", "org_type", "size_class", "sectors", "website",
-            "address", "postcode", "city", "country_code", "latitude", "longitude", "vat",
+            "legal_name",
+            "short_name",
+            "org_type",
+            "size_class",
+            "sectors",
+            "website",
+            "address",
+            "postcode",
+            "city",
+            "country_code",
+            "latitude",
+            "longitude",
+            "vat",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,12 +58,16 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
         org: Organisation | None = self.instance if self.instance.pk else None
         for lang in LANGUAGE_CODES:
             self.fields[f"name_{lang}"] = forms.CharField(
-                label=_("Name in %(lang)s") % {"lang": LANG_NAMES[lang]}, required=False,
-                max_length=300, initial=(org.names.get(lang, "") if org else ""),
+                label=_("Name in %(lang)s") % {"lang": LANG_NAMES[lang]},
+                required=False,
+                max_length=300,
+                initial=(org.names.get(lang, "") if org else ""),
             )
             self.fields[f"description_{lang}"] = forms.CharField(
-                label=_("Competences in %(lang)s") % {"lang": LANG_NAMES[lang]}, required=False,
-                widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+                label=_("Competences in %(lang)s") % {"lang": LANG_NAMES[lang]},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                max_length=5000,
                 initial=(org.description.get(lang, "") if org else ""),
             )
         if org:
@@ -84,9 +104,11 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         region = data.get("nuts3_code")
-        if region is not None and data.get("country_code") and region.country_code != data[
-            "country_code"
-        ]:
+        if (
+            region is not None
+            and data.get("country_code")
+            and region.country_code != data["country_code"]
+        ):
             self.add_error("nuts3_code", _("This region is not in the country given."))
         lat, lng = data.get("latitude"), data.get("longitude")
         if (lat is None) != (lng is None):

@@ -74,25 +74,32 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     result = search_organisations(text, filters, sort=sort, page=page, per_page=PER_PAGE)
     labels = _facet_labels()
     region_codes = [f.value for f in result.facets.get("region", [])]
-    region_names = {
-        r.code: r.display_name for r in Region.objects.filter(code__in=region_codes)
-    }
+    region_names = {r.code: r.display_name for r in Region.objects.filter(code__in=region_codes)}
     nace_codes = [f.value for f in result.facets.get("nace", [])]
     labels["region"] = {c: f"{c} {n}" for c, n in region_names.items()}
-    labels["nace"] = {n.code: f"{n.code} {n.label}" for n in NaceCode.objects.filter(code__in=nace_codes)}
+    labels["nace"] = {
+        n.code: f"{n.code} {n.label}" for n in NaceCode.objects.filter(code__in=nace_codes)
+    }
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
         "q": text,
         "sort": sort,
         "sorts": [
-            ("relevance", _("Relevance")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
-            ("projects", _("Most EU projects")), ("newest", _("Newest")),
+            ("relevance", _("Relevance")),
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("projects", _("Most EU projects")),
+            ("newest", _("Newest")),
         ],
         "result": result,
         "facet_titles": {
-            "region": _("Region"), "country": _("Country"), "type": _("Type"),
-            "sector": _("Sector"), "nace": _("NACE code"), "network": _("Thematic network"),
+            "region": _("Region"),
+            "country": _("Country"),
+            "type": _("Type"),
+            "sector": _("Sector"),
+            "nace": _("NACE code"),
+            "network": _("Thematic network"),
         },
         "labels": labels,
         "querystring": query.urlencode(),
@@ -114,7 +121,11 @@ def _org_map(org: Organisation) -> str:
         shapes = [Shape(r.code, r.display_name, r.geometry, r.pk == region.pk) for r in siblings]
     if not shapes:
         shapes = [Shape(region.code, region.display_name, region.geometry, True)]
-    pin = (org.latitude, org.longitude) if org.latitude is not None and org.longitude is not None else None
+    pin = (
+        (org.latitude, org.longitude)
+        if org.latitude is not None and org.longitude is not None
+        else None
+    )
     return render_locator_svg(shapes, pin, title=f"{org.display_name}: {region.display_name}")
 
 
@@ -271,9 +282,7 @@ def _ancestors(region: Region) -> list[Region]:
 
 
 def network_index(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "directory/networks.html", {"networks": queries.networks_with_counts()}
-    )
+    return render(request, "directory/networks.html", {"networks": queries.networks_with_counts()})
 
 
 def network_detail(request: HttpRequest, slug: str) -> HttpResponse:

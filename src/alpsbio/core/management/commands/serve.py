@@ -32,16 +32,14 @@ class Command(BaseCommand):
         worker = None
         if first_process and not options["no_worker"]:
             # Tasks (e-mails, embeddings, schedules) run in a separate process, as in production.
-            worker = subprocess.Popen(  # noqa: S603
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "alpsbio.cli", "db_worker", "--interval", "1"],
                 env={**os.environ},
             )
         if first_process:
             self.stdout.write(f"The platform is at http://{options['addrport']}/")
         try:
-            call_command(
-                "runserver", options["addrport"], use_reloader=not options["no_reload"]
-            )
+            call_command("runserver", options["addrport"], use_reloader=not options["no_reload"])
         finally:
             if worker is not None:
                 worker.terminate()
