@@ -55,3 +55,11 @@ def test_analysis_run_json_and_report_with_data(
     html = render_report_html(["FRK2", "ITC4", "CH01"], "en")
     assert "Territorial analysis of the Alps Bio Cluster" in html
     assert "<svg" in html
+
+
+def test_report_page_for_signed_in_users(client_for: Any) -> None:
+    assert client_for("anonymous").get("/en/analysis/report.pdf").status_code == 302
+    resp = client_for("member").get("/en/analysis/report.pdf?lang=it&regions=FRK2")
+    assert resp.status_code == 200
+    assert resp["Content-Type"] == "application/pdf"
+    assert resp.content[:5] == b"%PDF-"

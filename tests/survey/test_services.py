@@ -94,7 +94,7 @@ def test_invitation_mail_in_recipient_language(
     msg = mail.outbox[0]
     assert msg.to == ["a@unimi.it"]
     assert "Indagine territoriale" in msg.subject
-    assert f"/it/analysis/respond/{inv.token}/" in msg.body
+    assert f"http://localhost:8000/it/analysis/respond/{inv.token}/" in msg.body
 
 
 def test_save_resume_and_submit(

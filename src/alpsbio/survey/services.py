@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -729,8 +730,13 @@ def invitation_link(inv: Invitation) -> str:
 
     with translation.override(inv.language):
         path = reverse("survey:respond", args=[inv.token])
-    base = getattr(settings, "ALPSBIO_SITE_URL", "").rstrip("/")
-    return f"{base}{path}"
+    return f"{site_url()}{path}"
+
+
+def site_url() -> str:
+    """The public address of the platform for links in e-mails (``ALPSBIO_SITE_URL``)."""
+    base = getattr(settings, "ALPSBIO_SITE_URL", "") or os.environ.get("ALPSBIO_SITE_URL", "")
+    return (base or "http://localhost:8000").rstrip("/")
 
 
 def _send_mail(inv: Invitation, kind: str) -> bool:
