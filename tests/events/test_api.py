@@ -150,3 +150,27 @@ def test_b2b_flow_via_api(
     reg = Registration.objects.get(user=users[0])
     r = _post(client, f"{base}/registrations/{reg.pk}/check-in", {}, manager)
     assert r.json()["status"] == "attended"
+
+
+def test_bad_ids_are_404_or_422_never_500(
+    event: Any, b2b: Any, client: Any, make_participant: Any, client_for: Any
+) -> None:
+    """Huge or malformed ids never crash the API (both databases)."""
+    profile = make_participant("uga")
+    auth = _token(profile.registration.user)
+    base = f"/api/v1/events/{event.slug}"
+    huge = "9" * 30
+    assert _post(client, f"{base}/b2b/requests/{huge}/accept", {}, auth).status_code in (404, 422)
+    assert _post(client, f"{base}/b2b/requests/abc/accept", {}, auth).status_code == 422
+    r = _post(client, f"{base}/b2b/requests", {"recipient": int(huge)}, auth)
+    assert r.status_code == 422
+    r = _post(client, f"{base}/b2b/availability", {"unavailable_slots": [int(huge)]}, auth, "put")
+    assert r.status_code == 422
+    assert client.get(f"{base}/b2b/agenda", {"profile": huge}, **auth).status_code in (
+        200,
+        404,
+        422,
+    )
+    manager = client_for("manager_fr")
+    assert manager.post(f"/en/events/{event.slug}/check-in/{huge}/").status_code == 404
+    assert manager.get(f"/en/events/{event.slug}/b2b/agenda/", {"profile": huge}).status_code == 404

@@ -8,12 +8,12 @@ through the same services and permission checks as the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from alpsbio.api.auth import write_auth
 from alpsbio.directory.models import Network, Region
@@ -28,6 +28,9 @@ from alpsbio.events.models import (
 )
 
 router = Router(tags=["events"])
+
+MAX_ID = 2**63 - 1  # ids beyond a 64-bit integer cannot exist (and would overflow SQLite)
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 EventTypeLit = Literal[
     "partnering_day",
@@ -143,7 +146,7 @@ class ProfileIn(Schema):
     offers: str = Field("", max_length=4000)
     needs: str = Field("", max_length=4000)
     is_published: bool = True
-    opportunities: list[int] | None = Field(
+    opportunities: list[Id] | None = Field(
         None, max_length=50, description="ids of your organisation's published opportunities"
     )
 
@@ -176,7 +179,7 @@ class ProfileFilterIn(Schema):
 
 
 class AvailabilityIn(Schema):
-    unavailable_slots: list[int] = Field([], max_length=200)
+    unavailable_slots: list[Id] = Field([], max_length=200)
 
 
 class SlotOut(Schema):
@@ -188,7 +191,7 @@ class SlotOut(Schema):
 
 
 class RequestIn(Schema):
-    recipient: int = Field(..., description="id of the recipient's B2B profile")
+    recipient: int = Field(..., ge=1, le=MAX_ID, description="id of the recipient's B2B profile")
     message: str = Field("", max_length=2000)
     priority: int = Field(2, ge=1, le=3)
 
@@ -446,7 +449,9 @@ def registrations(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     auth=write_auth,
     summary="Check a participant in (organisers)",
 )
-def check_in(request: HttpRequest, slug: str, reg_id: int) -> dict[str, Any]:
+def check_in(
+    request: HttpRequest, slug: str, reg_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     event = _event(slug)
     reg = get_object_or_404(Registration, event=event, pk=reg_id)
     return _reg_out(services.check_in(request.user, reg))
@@ -563,21 +568,27 @@ def _request(request: HttpRequest, slug: str, req_id: int) -> MeetingRequest:
 
 
 @router.post("/{slug}/b2b/requests/{req_id}/accept", response=RequestOut, auth=write_auth)
-def accept(request: HttpRequest, slug: str, req_id: int) -> dict[str, Any]:
+def accept(
+    request: HttpRequest, slug: str, req_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     return _request_out(
         services.respond_to_request(request.user, _request(request, slug, req_id), accept=True)
     )
 
 
 @router.post("/{slug}/b2b/requests/{req_id}/decline", response=RequestOut, auth=write_auth)
-def decline(request: HttpRequest, slug: str, req_id: int) -> dict[str, Any]:
+def decline(
+    request: HttpRequest, slug: str, req_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     return _request_out(
         services.respond_to_request(request.user, _request(request, slug, req_id), accept=False)
     )
 
 
 @router.post("/{slug}/b2b/requests/{req_id}/withdraw", response=RequestOut, auth=write_auth)
-def withdraw(request: HttpRequest, slug: str, req_id: int) -> dict[str, Any]:
+def withdraw(
+    request: HttpRequest, slug: str, req_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     return _request_out(services.withdraw_request(request.user, _request(request, slug, req_id)))
 
 
@@ -587,7 +598,9 @@ def withdraw(request: HttpRequest, slug: str, req_id: int) -> dict[str, Any]:
     auth=write_auth,
     summary="My meetings (published agendas; organisers: any participant's)",
 )
-def agenda(request: HttpRequest, slug: str, profile: int | None = None) -> list[dict[str, Any]]:
+def agenda(
+    request: HttpRequest, slug: str, profile: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> list[dict[str, Any]]:
     event = _event(slug)
     session = _session(event)
     manager = permissions.can_manage_event(request.user, event)
@@ -631,7 +644,9 @@ def start_run(request: HttpRequest, slug: str, payload: RunIn) -> Status[Any]:
 
 
 @router.get("/{slug}/b2b/schedule-runs/{run_id}", response=RunOut, auth=write_auth)
-def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
+def get_run(
+    request: HttpRequest, slug: str, run_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
     event = _event(slug)
     if not permissions.can_manage_event(request.user, event):
         raise PermissionDenied("You do not manage this event.")

@@ -623,7 +623,7 @@ def save_b2b_profile(
     if opportunity_ids is not None:
         from alpsbio.matching.models import Opportunity, OpportunityStatus
 
-        ids = {int(i) for i in opportunity_ids}
+        ids = {int(i) for i in opportunity_ids if 0 < int(i) < 2**63}
         opportunities = list(
             Opportunity.objects.filter(
                 pk__in=ids,
@@ -668,6 +668,8 @@ def set_availability(
     """Declare the slots the participant is *not* available in (every other slot is available)."""
     _require(permissions.can_edit_profile(actor, profile), _("This is not your profile."))
     ids = {int(i) for i in unavailable_slot_ids}
+    if any(not 0 < i < 2**63 for i in ids):
+        raise ValidationError({"unavailable_slots": [_("Unknown time slot.")]})
     slots = list(TimeSlot.objects.filter(session=profile.session, pk__in=ids))
     if len(slots) != len(ids):
         raise ValidationError({"unavailable_slots": [_("Unknown time slot.")]})
