@@ -623,10 +623,10 @@ def save_b2b_profile(
     if opportunity_ids is not None:
         from alpsbio.matching.models import Opportunity, OpportunityStatus
 
-        ids = {int(i) for i in opportunity_ids if 0 < int(i) < 2**63}
+        ids = {int(i) for i in opportunity_ids}
         opportunities = list(
             Opportunity.objects.filter(
-                pk__in=ids,
+                pk__in=[i for i in ids if 0 < i < 2**63],
                 organisation_id=registration.organisation_id or 0,
                 status=OpportunityStatus.PUBLISHED,
             )
