@@ -514,18 +514,9 @@ def org_sectors() -> tuple[pd.DataFrame, str]:
 
 
 def participations_frame() -> pd.DataFrame:
-    rows = list(
-        Participation.objects.values_list(
-            "project_id",
-            "organisation_id",
-            "contribution",
-            "project__source",
-            "project__start_date",
-        )
-    )
-    df = pd.DataFrame(rows, columns=["project", "org", "contribution", "source", "start"])
-    df["contribution"] = df["contribution"].map(lambda d: float(d) if d is not None else 0.0)
-    return df
+    """Who took part in which EU project: columns project, org (the network's input)."""
+    rows = list(Participation.objects.values_list("project_id", "organisation_id"))
+    return pd.DataFrame(rows, columns=["project", "org"])
 
 
 def member_region_codes() -> list[str]:
