@@ -63,3 +63,30 @@ def test_report_page_for_signed_in_users(client_for: Any) -> None:
     assert resp.status_code == 200
     assert resp["Content-Type"] == "application/pdf"
     assert resp.content[:5] == b"%PDF-"
+
+
+def test_survey_answers_feed_the_swot(
+    orgs: dict[str, Any], make_org: Any, personas: dict[str, Any], full_answers: dict[str, Any]
+) -> None:
+    """Five respondents in Rhône-Alpes: their ratings become SWOT points with their evidence."""
+    from alpsbio.survey import queries
+
+    _world(orgs)
+    survey = services.load_cluster_questionnaire()
+    respondents = [make_org(f"Lab {i}", "FRK26") for i in range(5)]
+    result = services.invite_organisations(personas["admin"], survey, respondents, send=False)
+    for inv in result.created:
+        services.save_answers(inv.token, full_answers, submit=True)
+    a = queries.compute_analysis(["FRK2", "ITC4", "CH01"])
+    profile = queries.region_profile("FRK2", a)
+    survey_points = [p for p in profile["swot"]["strength"] if p["code"] == "swot.strength.survey"]
+    # Ratings 5, 4, 4 (>= 3.5) are strengths; 2 and 2 (<= 2.5) weaknesses; 3 neither.
+    assert {p["topic"] for p in survey_points} == {
+        "rd_capacity",
+        "skills_training",
+        "infrastructure",
+    }
+    assert {e["measure"] for e in survey_points[0]["evidence"]} == {"survey_mean", "respondents"}
+    weak = [p["topic"] for p in profile["swot"]["weakness"] if p["code"] == "swot.weakness.survey"]
+    assert sorted(weak) == ["access_to_finance", "market_access"]
+    assert profile["survey"][0]["n"] == 5
