@@ -29,7 +29,7 @@ meetingsxBusiness = [{1,2,3,4},
 
 nMeetingsBusiness = [3,1,1,1];
 forbidden = [{0},{0,2},{},{4}];
-fixed = [0,3,0];
+fixed = [0,2,0];
 precedences = [{3},{},{}];
 """
 
@@ -51,7 +51,7 @@ def test_reads_all_fields(tmp_path: Path) -> None:
         (3, 0, Session.AFTERNOON),
     ]
     assert prob.forbidden == [frozenset(), frozenset({1}), frozenset(), frozenset({3})]
-    assert prob.meetings[1].fixed_slot == 2
+    assert prob.meetings[1].fixed_slot == 1
     assert prob.precedences == [(0, 2)]
     assert prob.name == "small"
     assert prob.allowed_slots(0) == [0]  # morning, participant 2 forbidden in slot 2 (1-based)
@@ -73,7 +73,7 @@ def test_inconsistent_redundant_array_names_file_line_and_field(tmp_path: Path) 
         ("|4, 1,2,", "|4, 1,7,", "session 7"),
         ("|4, 1,2,", "|4, 9,2,", "bad participants"),
         ("nMeetings = 3;", "nMeetings = 4;", "3 rows, nMeetings says 4"),
-        ("fixed = [0,3,0];", "fixed = [0,9,0];", "fixed: meeting 2"),
+        ("fixed = [0,2,0];", "fixed = [0,9,0];", "fixed: meeting 2"),
         ("nTotalSlots = 4;", "", "nTotalSlots: missing"),
         ("precedences = [{3},{},{}];", "precedences = [{1},{},{}];", "bad id 1"),
     ],

@@ -109,6 +109,7 @@ def solve_timing(
     log: bool = False,
     params: dict[str, object] | None = None,
     windows: bool = True,
+    max_total: int | None = None,
 ) -> TimingResult:
     """Minimise total breaks; returns the best timing found within ``time_limit`` seconds."""
     t0 = time.perf_counter()
@@ -237,6 +238,8 @@ def solve_timing(
             objective = total + 10 * excess
         else:
             model.add(hi - lo <= fairness)
+    if max_total is not None:
+        model.add(total <= max_total)
     model.minimize(objective)
 
     if start_hint is not None:

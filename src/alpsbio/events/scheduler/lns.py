@@ -37,7 +37,7 @@ def lns_timing(
     fairness: int | None = 2,
     seed: int = 0,
     free_participants: int = 6,
-    step_limit: float = 0.5,
+    step_limit: float = 2.0,
 ) -> tuple[list[int], int]:
     """Improve a valid timing; returns (slots, steps). Never returns a worse or invalid timing."""
     t_end = time.perf_counter() + time_limit

@@ -106,7 +106,7 @@ def solve_event(
     event: Event,
     time_limit: float = 100.0,
     workers: int = 2,
-    phase1_share: float = 0.3,
+    phase1_share: float = 0.2,
     progress: Progress = _noop,
     lns_above: int = 400,
 ) -> Schedule:
