@@ -17,9 +17,10 @@ class SurveyConfig(AppConfig):
             from alpsbio.funding.indicators import register_indicator_source
         except ImportError:  # pragma: no cover - funding is an optional neighbour
             return
-        from alpsbio.survey.queries import count_survey_respondents
 
         def survey_respondents(project: object, start: object, end: object) -> int:
+            from alpsbio.survey.queries import count_survey_respondents
+
             return count_survey_respondents(start, end)  # type: ignore[arg-type]
 
         register_indicator_source("survey_respondents", survey_respondents)
