@@ -299,3 +299,38 @@ def test_profile_links_own_published_opportunities(
     form = client.get(f"/en/events/{event.slug}/b2b/profile/").content.decode()
     assert "TOFR1" in form
     assert "TOFR2" not in form
+
+
+def test_repair_fills_freed_slots(
+    make_participant: Any,
+    b2b: B2BSession,
+    personas: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """With one table and five meeting slots, six accepted requests leave one out; when a
+    participant outside that pair cancels, the repair schedules it without moving the rest."""
+    manager = personas["manager_fr"]
+    services.set_tables(manager, b2b, n_tables=1)
+    ps = [make_participant(k) for k in ("uga", "hcl", "unimi", "epfl")]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            _accepted(ps[i], ps[j])
+    _run(b2b, manager, django_capture_on_commit_callbacks)
+    scheduled = {m.request_id for m in Meeting.objects.filter(session=b2b)}
+    left_out = MeetingRequest.objects.filter(session=b2b).exclude(pk__in=scheduled).get()
+    leaver = next(p for p in ps if p.pk not in (left_out.requester_id, left_out.recipient_id))
+    kept = {
+        m.request_id: (m.slot_id, m.table_id)
+        for m in Meeting.objects.filter(session=b2b)
+        .exclude(request__requester=leaver)
+        .exclude(request__recipient=leaver)
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_registration(leaver.registration.user, leaver.registration)
+    after = {
+        m.request_id: (m.slot_id, m.table_id)
+        for m in Meeting.objects.filter(session=b2b, status=Meeting.Status.SCHEDULED)
+    }
+    assert left_out.pk in after  # the freed slot was filled
+    assert {k: v for k, v in after.items() if k != left_out.pk} == kept  # nothing moved
+    _assert_no_double_booking(b2b)
