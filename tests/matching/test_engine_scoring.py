@@ -1,0 +1,110 @@
+"""The combined scorer: compatibility, complementarity, policy weights, explanations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from alpsbio.matching.engine import (
+    CoParticipationGraph,
+    MatchingEngine,
+    PolicyWeights,
+    Profile,
+    TfidfEmbedder,
+    compatible,
+    type_complementarity,
+)
+
+REQ = Profile(
+    id="req", org_id="hosp", kind="technology_request", org_type="hospital", sector="health_care",
+    country="IT", text="We need biosensors that detect sepsis in blood quickly",
+    keywords=("biosensor", "sepsis"), networks=frozenset({"diagnosis"}),
+    seeks_types=("startup", "sme"), seeks_countries=("FR", "CH"),
+)  # fmt: skip
+OFFER_FR = Profile(
+    id="offer-fr", org_id="start", kind="technology_offer", org_type="startup", sector="industry",
+    country="FR", text="Biosensors that detect sepsis in blood within minutes",
+    keywords=("Biosensor",), networks=frozenset({"diagnosis"}),
+)  # fmt: skip
+OFFER_IT = replace(OFFER_FR, id="offer-it", org_id="start-it", country="IT", networks=frozenset())
+OTHER_REQ = replace(REQ, id="req2", org_id="lab", org_type="university", sector="academia")
+UNRELATED = replace(OFFER_FR, id="knee", org_id="ortho", text="Knee braces for skiers")
+
+
+def engine(
+    policy: PolicyWeights | None = None, graph: CoParticipationGraph | None = None
+) -> MatchingEngine:
+    return MatchingEngine.build(
+        [REQ, OFFER_FR, OFFER_IT, OTHER_REQ, UNRELATED],
+        graph=graph,
+        policy=policy,
+        embedder=TfidfEmbedder(),
+    )
+
+
+def test_request_is_matched_to_offers_not_requests() -> None:
+    got = engine().suggest("req", k=10)
+    ids = [s.profile_id for s in got]
+    assert "req2" not in ids
+    assert ids[0] == "offer-fr"
+    assert not compatible(REQ, OTHER_REQ)
+    assert compatible(REQ, OFFER_FR)
+    assert compatible(OFFER_FR, REQ)
+
+
+def test_complementarity_is_symmetric_and_prefers_different_types() -> None:
+    assert type_complementarity("startup", "hospital") == type_complementarity(
+        "hospital", "startup"
+    )
+    assert type_complementarity("startup", "hospital") > type_complementarity("startup", "startup")
+    assert type_complementarity("university", "sme") == 1.0
+
+
+def test_policy_weights_move_the_ranking() -> None:
+    # The two offers have the same text and type; only the French one crosses the border
+    # (the request is Italian) and shares a thematic network.
+    def scores(policy: PolicyWeights) -> dict[str, float]:
+        return {s.profile_id: s.score for s in engine(policy).suggest("req", k=10)}
+
+    neutral = PolicyWeights(cross_border=0.0, shared_network=0.0, sought=0.0)
+    s0 = scores(neutral)
+    assert s0["offer-fr"] == pytest.approx(s0["offer-it"])
+    s1 = scores(replace(neutral, cross_border=0.5))
+    assert s1["offer-fr"] - s1["offer-it"] == pytest.approx(0.5)
+    s2 = scores(replace(neutral, shared_network=0.3))
+    assert s2["offer-fr"] - s2["offer-it"] == pytest.approx(0.3)
+
+
+def test_explanation_is_structured() -> None:
+    g = CoParticipationGraph.from_participations(
+        [("hosp", "p1"), ("unige", "p1"), ("start", "p2"), ("unige", "p2")]
+    )
+    s = engine(graph=g).suggest("req", k=1)[0]
+    ex = s.explanation
+    assert s.profile_id == "offer-fr"
+    assert ex.common_partners == ("unige",)
+    assert ex.shared_keywords == ("biosensor",)
+    assert ex.complementary_types == ("hospital", "startup")
+    assert ex.crosses_border
+    assert ex.crosses_sector
+    assert ex.shared_networks == ("diagnosis",)
+    assert set(ex.matches_sought) == {"type:startup", "country:FR"}
+    assert s.parts.history > 0
+    assert s.score == pytest.approx(s.parts.total)
+
+
+def test_search_and_updates() -> None:
+    e = engine()
+    assert e.search("knee braces", k=1)[0].profile_id == "knee"
+    e.upsert([replace(UNRELATED, text="Sepsis biosensors in blood, detect fast")])
+    assert "knee" in [s.profile_id for s in e.search("sepsis biosensors", k=3)]
+    e.remove(["knee"])
+    assert "knee" not in [s.profile_id for s in e.search("sepsis biosensors", k=5)]
+    with pytest.raises(KeyError):
+        e.suggest("knee")
+
+
+def test_unknown_kind_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        Profile(id="x", org_id="y", kind="wish")
