@@ -77,6 +77,9 @@ def test_answer_by_token(
     )
     assert hidden.status_code == 422
     assert hidden.json()["errors"][0]["field"] == "finance_kind"
+    nested = c.put(url, {"answers": {"needs_detail": {"a": 1}}}, content_type="application/json")
+    assert nested.status_code == 422
+    assert nested.json()["errors"][0]["field"] == "needs_detail"
     ok = c.put(url, {"answers": full_answers, "submit": True}, content_type="application/json")
     assert ok.status_code == 200
     assert ok.json()["submitted"] is True

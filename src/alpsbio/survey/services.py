@@ -433,6 +433,8 @@ def clean_answer(question: Question, raw: Any) -> Any:
         if len(raw) != 1:
             raise ValueError(_("Give one answer."))
         raw = raw[0]
+    if isinstance(raw, Mapping | list | tuple):
+        raise ValueError(_("Give one answer."))
     if qtype == QuestionType.SINGLE:
         value = str(raw)
         if value not in {c["value"] for c in question.choices}:
