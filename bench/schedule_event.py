@@ -19,6 +19,7 @@ import time
 from collections import Counter
 
 from alpsbio.events.scheduler.checker import check_event
+from alpsbio.events.scheduler.compiled import compile_event
 from alpsbio.events.scheduler.generate import generate_event
 from alpsbio.events.scheduler.model import Quality
 from alpsbio.events.scheduler.pipeline import greedy_schedule, repair, solve_event
@@ -67,6 +68,14 @@ def run(n: int, seed: int, workers: int) -> None:
         f"{ts:.0f} s (goal < {'120' if n <= 300 else '600'} s); phases "
         + ", ".join(f"{k} {v:.1f} s" for k, v in s.timings.items())
     )
+    # A simple upper bound on meetings: each participant meets at most min(free slots, accepted
+    # partners) times; table meetings are at most tables x slots, booth meetings go to the booths.
+    comp = compile_event(ev)
+    per_p = comp.by_participant()
+    reach = [min(len(comp.avail[p]), len(per_p[p])) for p in range(len(comp.pids))]
+    owners = {comp.pidx[p.id] for p in ev.participants if p.booth}
+    ub = min(sum(reach) // 2, len(ev.tables) * comp.n_slots + sum(reach[p] for p in owners))
+    print(f"  upper bound on meetings: {ub} (greedy at {100 * qg.meetings / ub:.1f} % of it)")
     for note in s.notes:
         print(f"  {note}")
     busiest = Counter(p for m in s.meetings for p in (m.a, m.b)).most_common(1)[0][0]

@@ -46,7 +46,7 @@ def test_count_breaks_and_idle() -> None:
     assert idle_slots([0, 2, 3, 6]) == 3
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("fairness", [None, 0])
 def test_cpsat_matches_brute_force(seed: int, fairness: int | None) -> None:
     prob = random_problem(random.Random(seed))
@@ -128,7 +128,7 @@ def test_lns_never_worsens_and_stays_valid() -> None:
     start = greedy_timing(prob)
     assert start is not None
     before = _objective(prob, start, 2)
-    slots, _ = lns_timing(prob, start, time_limit=2.0, fairness=2)
+    slots, _ = lns_timing(prob, start, time_limit=1.0, fairness=2)
     assert check_timing(prob, slots, fairness=None).valid
     after = _objective(prob, slots, 2)
     assert before is not None

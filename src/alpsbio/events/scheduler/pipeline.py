@@ -68,6 +68,39 @@ def timing_problem(comp: Compiled, chosen: Iterable[int]) -> tuple[TimingProblem
     return prob, order
 
 
+def _fill(comp: Compiled, slot_of: dict[int, int]) -> int:
+    """Add unscheduled requests that still fit (no move), those for participants under K first.
+
+    Neither phase saturates capacity on big events within its time, so a last greedy pass over
+    the leftovers adds meetings for free; each goes where it adds the fewest breaks.
+    """
+    st = GreedyState(comp)
+    count = [0] * len(comp.pids)
+    for ci, s in slot_of.items():
+        st.place(ci, s)
+        count[comp.cands[ci].a] += 1
+        count[comp.cands[ci].b] += 1
+    todo = [ci for ci in range(len(comp.cands)) if ci not in slot_of]
+    todo.sort(
+        key=lambda ci: (
+            -(count[comp.cands[ci].a] < comp.target[comp.cands[ci].a])
+            - (count[comp.cands[ci].b] < comp.target[comp.cands[ci].b]),
+            -comp.cands[ci].priority,
+            ci,
+        )
+    )
+    added = 0
+    for ci in todo:
+        best = st.best_slot(ci)
+        if best is not None:
+            st.place(ci, best)
+            slot_of[ci] = best
+            count[comp.cands[ci].a] += 1
+            count[comp.cands[ci].b] += 1
+            added += 1
+    return added
+
+
 def _best_hint(prob: TimingProblem, candidates: list[list[int]]) -> list[int]:
     """Phase 2 starts from the valid candidate timing with the fewest breaks.
 
@@ -159,6 +192,9 @@ def solve_event(
         notes.append(f"phase 2 LNS: {steps} steps")
         slot_of = {ci: slots[i] for i, ci in enumerate(order)}
         status, proved2 = "feasible", False
+    added = _fill(comp, slot_of)
+    if added:
+        notes.append(f"fill: {added} more meetings fitted into free capacity")
     progress("tables", 0.95)
     t_tab = time.perf_counter()
     loc = assign_tables(comp, slot_of)
