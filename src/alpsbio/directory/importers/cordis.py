@@ -105,7 +105,7 @@ def import_cordis_orgs(
         region_codes = {v: k for k, v in regions.ids.items()}
         up = upsert_organisations("cordis", "pic", incoming, run, region_codes, bar.update)
         bar.close()
-        refresh_search_text(up.ids.values())
+        refresh_search_text(up.touched)
         stats = {
             "rows": len(rows),
             "skipped_no_pic_or_country": no_country,

@@ -235,8 +235,7 @@ def import_h2020(
         bar.close()
 
         n_changed = update_project_counts()
-        refresh_search_text(up.ids.values())
-        refresh_search_text(up2.ids.values())
+        refresh_search_text(up.touched + up2.touched)
         stats = {
             "projects": len(values),
             "projects_created": len(new_projects),

@@ -20,6 +20,7 @@ from typing import Any
 from alpsbio.directory.importers.base import BATCH, batched
 from alpsbio.directory.importers.resolution import Record, Resolution, resolve
 from alpsbio.directory.models import ImportRun, MergeRecord, Organisation, OrganisationType
+from alpsbio.directory.search_text import build_search_text
 
 SOURCE_PRIORITY: dict[str, int] = {
     "member_list": 40,
@@ -184,6 +185,8 @@ class UpsertStats:
     merged: int = 0
     resolution: Resolution = field(default_factory=Resolution)
     ids: dict[str, int] = field(default_factory=dict)  # source key -> organisation id
+    # Updated or merged organisations: their search text needs a refresh (with their M2M rows).
+    touched: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -270,6 +273,7 @@ def upsert_organisations(
     update_fields = [
         f.removesuffix("_id") if f in ("nuts3_id", "nuts2_id") else f for f in update_fields
     ]
+    stats.touched = [o.pk for o in to_update]
     for batch in batched(to_update):
         Organisation.objects.bulk_update(batch, update_fields)
         if progress:
@@ -279,6 +283,10 @@ def upsert_organisations(
     to_create = [
         new_org(incoming[k], source, k, **{key_field: k}) for k in new_keys if k not in merged_into
     ]
+    for org in to_create:
+        # New records have no sectors or NACE codes yet: their search text is complete now,
+        # which saves a bulk UPDATE of every new row after the insert.
+        org.search_text = build_search_text(org)
     for batch in batched(to_create):
         Organisation.objects.bulk_create(batch)
         if progress:

@@ -126,7 +126,7 @@ def import_ror(
         region_codes = {v: k for k, v in regions.ids.items()}
         up = upsert_organisations("ror", "ror_id", incoming, run, region_codes, bar.update)
         bar.close()
-        refresh_search_text(up.ids.values())
+        refresh_search_text(up.touched)
         stats = {
             "rows": len(rows),
             "withdrawn_skipped": skipped_withdrawn,
