@@ -229,6 +229,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("ALPSBIO_HSTS_SECONDS", "31536000"))
 
 # --- Platform -------------------------------------------------------------------------------
+# The public address, for absolute links in e-mails (invitations, digests, resets by task).
+SITE_URL = _setting("ALPSBIO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALPSBIO_SITE_URL = SITE_URL
 # Where the real public data lives (the shared data folder next to the checkout by default).
 ALPSBIO_DATA_DIR = Path(os.environ.get("ALPSBIO_DATA_DIR", PROJECT_DIR.parent / "shared" / "data"))
 ALPSBIO_SEED_PATH = SRC_DIR / "directory" / "seed" / "demo.json.gz"
