@@ -444,6 +444,9 @@ class MatchIndex:
         self.encoder: Encoder | None = None
         self.centred: Any = None
         self.checked_at = time.monotonic()
+        self.P: sp.csr_matrix = sp.csr_matrix((0, 0))
+        self.patch_rows: list[Any] = []
+        self.patch_pos: dict[int, int] = {}
         self.org_of = np.zeros(0, dtype=np.int64)
         self.is_org = np.zeros(0, dtype=bool)
         self.has_text = np.zeros(0, dtype=bool)
@@ -476,6 +479,7 @@ class MatchIndex:
             if texts
             else (sp.csr_matrix((0, 1), dtype=np.float32))
         )
+        self.P, self.patch_rows, self.patch_pos = sp.csr_matrix((0, 0)), [], {}
         self.encoder = get_encoder()
         self.E = self._centre(profiles, self._embeddings(profiles), fit=True)
         pairs = Participation.objects.values_list("organisation_id", "project_id")
@@ -530,6 +534,10 @@ class MatchIndex:
             if e is not None and e.dim == dim:
                 out[i] = vector_from_bytes(e.vector, dim)
         return out
+
+    def _tfidf_row(self, row: int) -> Any:
+        pos = self.patch_pos.get(row)
+        return self.P[pos] if pos is not None else self.T[row]
 
     def _arrays(self) -> None:
         """Per-profile columns as arrays, so that filters are vectorised."""
@@ -618,19 +626,21 @@ class MatchIndex:
             for row, prof in zip(rows, changed, strict=True):
                 self.profiles[row] = prof
             new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
-            # Replace the rows in O(nnz): zero them, then add the new rows scattered into place.
-            keep = np.ones(self.T.shape[0], dtype=np.float32)
-            keep[rows] = 0.0
-            scatter = sp.csr_matrix(
-                (np.ones(len(rows), dtype=np.float32), (rows, np.arange(len(rows)))),
-                shape=(self.T.shape[0], len(rows)),
-            )
-            self.T = sp.csr_matrix(sp.diags(keep) @ self.T + scatter @ new_t)
+            # Edited rows live in a small side matrix that overrides the big one (O(edits), not
+            # O(nnz)); the next full build folds them back in.
+            for k, row in enumerate(rows):
+                self.patch_pos[row] = len(self.patch_rows)
+                self.patch_rows.append(new_t[k])
+            self.P = sp.csr_matrix(sp.vstack(self.patch_rows))
             if self.E.shape[1]:
                 self.E[rows] = self._centre(changed, self._embeddings(changed))[
                     :, : self.E.shape[1]
                 ]
-        self._arrays()
+            for row, prof in zip(rows, changed, strict=True):
+                self.has_text[row] = bool(prof.text)
+                self.kinds[row] = prof.kind
+                if self.E.shape[1]:
+                    self.has_vec[row] = bool(np.any(self.E[row]))
         self.policy = Policy.from_db()
         self.token = token
         self.n_patches += 1
@@ -649,13 +659,17 @@ class MatchIndex:
         """Cosine similarity of one query to every profile (embedding and TF-IDF blended)."""
         n = len(self.profiles)
         if query_rows is not None:
-            q_tfidf = self.T[query_rows]
+            q_tfidf = self._tfidf_row(int(query_rows[0]))
             q_emb = self.E[query_rows] if self.E.shape[1] else None
         tf = np.zeros(n)
         if q_tfidf is not None:
             # Sparse matrix times a dense vector: O(nnz), unlike a sparse-sparse product.
             q = np.asarray(q_tfidf.toarray(), dtype=np.float32).ravel()
             tf = np.asarray(self.T @ q).ravel()
+            if self.patch_pos:
+                idx = np.fromiter(self.patch_pos.keys(), dtype=np.int64)
+                pos = np.fromiter(self.patch_pos.values(), dtype=np.int64)
+                tf[idx] = np.asarray(self.P[pos] @ q).ravel()
         if q_emb is not None and self.E.shape[1] and np.any(q_emb):
             emb = self.E @ np.asarray(q_emb, dtype=np.float32).ravel()
             return np.where(self.has_vec, 0.6 * emb + 0.4 * tf, tf)
