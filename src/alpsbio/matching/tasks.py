@@ -34,7 +34,7 @@ UNSUBSCRIBE_SALT = "alpsbio.matching.unsubscribe"
 
 
 def absolute(path: str) -> str:
-    base = str(getattr(settings, "ALPSBIO_BASE_URL", "http://localhost:8000")).rstrip("/")
+    base = str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
     return base + path
 
 
