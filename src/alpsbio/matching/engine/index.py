@@ -10,9 +10,17 @@ per query but takes minutes to build and returns approximate results. Exact is t
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
 import numpy as np
+
+
+@cache
+def _blas() -> Any:
+    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+
+    return ThreadpoolController()
 
 
 class VectorIndex(Protocol):
@@ -64,7 +72,10 @@ class ExactIndex:
         self._flush()
         if k <= 0 or not len(self._mat):
             return []
-        sims = self._mat @ np.asarray(vector, dtype=np.float32).ravel()
+        # One BLAS thread: a matrix-vector product is memory-bound, and with several web
+        # workers per core OpenBLAS's spinning threads made it 30x slower (measured, 5k x 896).
+        with _blas().limit(limits=1, user_api="blas"):
+            sims = self._mat @ np.asarray(vector, dtype=np.float32).ravel()
         sims = np.where(self._alive, sims, -np.inf)
         k = min(k, int(self._alive.sum()))
         if k == 0:
@@ -113,6 +124,10 @@ class HnswIndex:
                 self._index.mark_deleted(lab)
                 del self._ids[lab]
 
+    def save(self, path: str) -> None:
+        """Persist the graph (ids are kept by the caller) so workers need not rebuild it."""
+        self._index.save_index(path)
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Hashable, float]]:
         k = min(k, len(self._labels))
         if k <= 0:
@@ -122,3 +137,16 @@ class HnswIndex:
             (self._ids[int(lab)], 1.0 - float(d))
             for lab, d in zip(labels[0], dists[0], strict=True)
         ]
+
+
+EXACT_LIMIT = 20_000  # above this, exact search at 896 dims exceeds the 20 ms budget on 2 cores
+
+
+def make_index(dim: int, expected: int = 0) -> VectorIndex:
+    """Exact up to ``EXACT_LIMIT`` profiles (exact results, instant updates), HNSW beyond."""
+    if expected > EXACT_LIMIT:
+        try:
+            return HnswIndex(dim, capacity=expected)
+        except ImportError:  # hnswlib missing: exact is slower but still correct
+            pass
+    return ExactIndex(dim)
