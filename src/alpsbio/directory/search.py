@@ -78,9 +78,36 @@ def _pg_tsquery(words: list[str]) -> str:
     return " & ".join(f"{w}:*" for w in words)
 
 
-def text_filter(words: list[str]) -> Q:
+_MATCH_TABLE = "directory_search_match"
+
+
+def _materialise_sqlite_matches(words: list[str]) -> None:
+    """Run the FTS5 query once per search into a per-connection temporary table.
+
+    Counting, ranking and six facets would otherwise each repeat the MATCH (a prefix query
+    like "bio"* expands to thousands of terms); from the table they are plain joins.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_MATCH_TABLE}"
+            " (id INTEGER PRIMARY KEY, rank REAL NOT NULL)"
+        )
+        cur.execute(f"DELETE FROM {_MATCH_TABLE}")
+        cur.execute(
+            f"INSERT INTO {_MATCH_TABLE} (id, rank)"
+            " SELECT rowid, bm25(directory_organisation_fts) FROM directory_organisation_fts"
+            " WHERE directory_organisation_fts MATCH %s",
+            [_fts_expression(words)],
+        )
+        # Tell the planner how big the match set is, so a selective facet index drives the join.
+        cur.execute(f"ANALYZE temp.{_MATCH_TABLE}")
+
+
+def text_filter(words: list[str], materialised: bool = False) -> Q:
     if not words:
         return Q()
+    if materialised:
+        return Q(pk__in=RawSQL(f"SELECT id FROM {_MATCH_TABLE}", []))  # noqa: S611 (constant)
     if connection.vendor == "postgresql":
         return Q(
             pk__in=RawSQL(
@@ -175,7 +202,10 @@ def search_organisations(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     page = max(1, page)
     words = query_words(text)
-    base = _base(filters).filter(text_filter(words))
+    materialised = bool(words) and connection.vendor == "sqlite"
+    if materialised:
+        _materialise_sqlite_matches(words)
+    base = _base(filters).filter(text_filter(words, materialised))
     facet_qs = {name: _facet_q(name, getattr(filters, name)) for name in FACETS}
     everything = Q()
     for q in facet_qs.values():
@@ -218,15 +248,14 @@ def _page(
         ids_sql, params = matched.values("pk").query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT f.rowid FROM directory_organisation_fts f"
-                " JOIN directory_organisation o ON o.id = f.rowid"
-                f" WHERE directory_organisation_fts MATCH %s AND f.rowid IN ({ids_sql})"
+                f"SELECT m.id FROM {_MATCH_TABLE} m"
+                " JOIN directory_organisation o ON o.id = m.id"
+                f" WHERE m.id IN ({ids_sql})"
                 # bm25 is negative (lower is better); a capped bonus for EU activity lifts the
                 # well-known actor above a short namesake.
-                " ORDER BY bm25(directory_organisation_fts) - 0.05 * min(o.n_projects, 60),"
-                " o.n_projects DESC, o.legal_name"
+                " ORDER BY m.rank - 0.05 * min(o.n_projects, 60), o.n_projects DESC, o.legal_name"
                 " LIMIT %s OFFSET %s",
-                [_fts_expression(words), *params, limit, offset],
+                [*params, limit, offset],
             )
             ids = [row[0] for row in cur.fetchall()]
         by_id = Organisation.objects.select_related(*related).in_bulk(ids)
