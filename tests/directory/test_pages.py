@@ -10,7 +10,7 @@ from django.test import Client
 from alpsbio.directory.models import Organisation
 
 # One navigation label per language proves the catalogue is compiled and used.
-NAV_DIRECTORY = {"en": "Directory", "fr": "Annuaire", "it": "Annuario", "de": "Verzeichnis"}
+NAV_DIRECTORY = {"en": "Directory", "fr": "Annuaire", "it": "Repertorio", "de": "Verzeichnis"}
 LANGS = list(NAV_DIRECTORY)
 
 
