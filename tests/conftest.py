@@ -21,6 +21,12 @@ from alpsbio.directory.search_text import refresh_search_text
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True)
+def _synchronous_matching_index(settings: Any) -> None:
+    """Tests want suggestions in the same request, not after a background warm-up."""
+    settings.MATCHING_WARM_IN_BACKGROUND = False
+
+
 @pytest.fixture
 def regions(db: Any) -> dict[str, Region]:
     rows = [

@@ -236,6 +236,14 @@ ALPSBIO_SITE_URL = SITE_URL
 ALPSBIO_DATA_DIR = Path(os.environ.get("ALPSBIO_DATA_DIR", PROJECT_DIR.parent / "shared" / "data"))
 ALPSBIO_SEED_PATH = SRC_DIR / "directory" / "seed" / "demo.json.gz"
 
+# Matching: which sentence encoder ("auto" picks the best installed, "tfidf" the model-free
+# fallback), how many new texts a request may embed inline (more go to a task), how often a
+# process checks for edits, and whether the index is built in a thread on first use.
+MATCHING_ENCODER = os.environ.get("ALPSBIO_MATCHING_ENCODER", "auto")
+MATCHING_INLINE_EMBED_LIMIT = int(os.environ.get("ALPSBIO_MATCHING_INLINE_EMBED_LIMIT", "200"))
+MATCHING_REFRESH_SECONDS = float(os.environ.get("ALPSBIO_MATCHING_REFRESH_SECONDS", "1"))
+MATCHING_WARM_IN_BACKGROUND = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -836,6 +836,34 @@ def get_index() -> MatchIndex:
         return _index
 
 
+_warming = threading.Event()
+
+
+def index_ready() -> bool:
+    return _index is not None
+
+
+def warm_index_in_background() -> None:
+    """Build the index in a thread so the first page asking for suggestions does not wait
+    for it (the first build reads every profile and vector: a minute or more on real data)."""
+    if _index is not None or _warming.is_set():
+        return
+    _warming.set()
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            get_index()
+        except Exception:
+            logger.exception("matching index warm-up failed")
+        finally:
+            connection.close()
+            _warming.clear()
+
+    threading.Thread(target=run, name="matching-index-warm-up", daemon=True).start()
+
+
 def reset_index() -> None:
     global _index
     with _lock:

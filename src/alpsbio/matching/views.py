@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -327,6 +328,11 @@ def search(request: HttpRequest) -> HttpResponse:
 def suggested_partners(request: HttpRequest, org_id: int) -> HttpResponse:
     """The htmx fragment the directory's organisation page loads with ``hx-get``."""
     org = get_object_or_404(Organisation, pk=org_id)
+    from alpsbio.matching import index as match_index
+
+    if getattr(settings, "MATCHING_WARM_IN_BACKGROUND", True) and not match_index.index_ready():
+        match_index.warm_index_in_background()
+        return render(request, "matching/_suggested_partners_pending.html", {"organisation": org})
     items = queries.suggested_partners(org.pk, limit=8, lang=get_language())
     return render(
         request, "matching/_suggested_partners.html", {"organisation": org, "suggestions": items}
