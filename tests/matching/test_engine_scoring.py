@@ -108,3 +108,27 @@ def test_search_and_updates() -> None:
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         Profile(id="x", org_id="y", kind="wish")
+
+
+def test_suggest_for_org_uses_its_organisation_profile() -> None:
+    org = Profile(
+        id="org-start", org_id="start", kind="organisation", org_type="startup",
+        text="Startup making biosensors for sepsis", country="FR",
+    )  # fmt: skip
+    hosp = Profile(
+        id="org-hosp", org_id="hosp", kind="organisation", org_type="hospital",
+        text="Hospital with an intensive care unit treating sepsis", country="IT",
+    )  # fmt: skip
+    e = MatchingEngine.build([org, hosp, REQ, OFFER_FR], embedder=TfidfEmbedder())
+    got = {s.profile_id for s in e.suggest_for_org("start")}
+    assert got == {"org-hosp", "req"}  # its own offer is excluded (same organisation)
+    with pytest.raises(KeyError):
+        e.suggest_for_org("nobody")
+
+
+def test_make_index_switches_to_hnsw_for_large_pools() -> None:
+    from alpsbio.matching.engine.index import EXACT_LIMIT, ExactIndex, make_index
+
+    assert isinstance(make_index(8, expected=10), ExactIndex)
+    pytest.importorskip("hnswlib")
+    assert not isinstance(make_index(8, expected=EXACT_LIMIT + 1), ExactIndex)

@@ -183,3 +183,12 @@ def test_evaluate_command_missing_column(tmp_path: Path) -> None:
             "match", "evaluate", "--participations", str(bad), "--projects", str(bad),
             "--train-until", "2016", "--test-from", "2017", "--test-until", "2018", "--json",
         )  # fmt: skip
+
+
+def test_empty_inputs_give_empty_results() -> None:
+    from alpsbio.matching.engine.io import TextItem
+
+    emb = TfidfEmbedder()
+    assert emb.embed([]).shape == (0, 2**14)
+    assert rank_texts(emb, [TextItem("a", "x")], [], top=3) == {}
+    assert rank_texts(emb, [], [TextItem("q", "x")], top=3) == {"q": []}

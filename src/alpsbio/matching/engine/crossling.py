@@ -66,7 +66,7 @@ def rank_texts(
     embedder: Embedder, pool: list[TextItem], queries: list[TextItem], top: int
 ) -> dict[str, list[str]]:
     """Rank pool items for each query by cosine similarity of the embedder's vectors."""
-    if not pool:
+    if not pool or not queries:
         return {q.id: [] for q in queries}
     fit = getattr(embedder, "fit", None)
     if callable(fit):  # the TF-IDF fallback learns its IDF from the pool

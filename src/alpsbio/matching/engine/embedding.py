@@ -131,8 +131,11 @@ class TfidfEmbedder:
         return self
 
     def embed_sparse(self, texts: Sequence[str]) -> Any:
+        import scipy.sparse as sp
         from sklearn.preprocessing import normalize
 
+        if not texts:
+            return sp.csr_matrix((0, self._vec.n_features), dtype=np.float32)
         x = self._vec.transform(list(texts))
         x.data = np.log1p(x.data)
         if self.idf is not None:

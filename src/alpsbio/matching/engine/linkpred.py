@@ -8,7 +8,6 @@ formed in the test years). Nothing after T is read to build features or to fit t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +43,15 @@ def _read_csvs(paths: Sequence[str | Path], required: Sequence[str], what: str) 
             raise InputError(f"{p}: file not found")
         try:
             df = pd.read_csv(p, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
-            raise InputError(f"{p}: cannot read as CSV ({exc})") from None
+        except (
+            pd.errors.ParserError,
+            pd.errors.EmptyDataError,
+            UnicodeDecodeError,
+            OSError,
+            EOFError,
+        ) as exc:
+            reason = " ".join(str(exc).split())
+            raise InputError(f"{p}: cannot read as CSV ({reason})") from None
         missing = [c for c in required if c not in df.columns]
         if missing:
             raise InputError(
@@ -475,11 +481,17 @@ def evaluate(
         ctx = Snapshot.build(full, t) if full is not None else None
         return make_split(corpus, snap, y0, y1, ctx=ctx)
 
+    years = corpus.part["year"]
+    if not (years <= train_until).any():
+        raise InputError(f"no participations in projects starting in or before {train_until}")
     test = split_at(train_until, test_from, test_until)
     say(f"test split: {len(test.queries)} query organisations, {test.snap.graph.n} candidates")
-    train = split_at(train_until - 1, train_until, train_until)
-    say(f"training split (<= {train_until - 1} -> {train_until}): {len(train.queries)} queries")
-    model = fit_model(train, cfg) if len(train.queries) >= 20 else None
+    model: LinearRanker | None = None
+    if (years <= train_until - 1).any():
+        train = split_at(train_until - 1, train_until, train_until)
+        say(f"training split (<= {train_until - 1} -> {train_until}): {len(train.queries)} queries")
+        if len(train.queries) >= 20:  # fewer: too little to fit; fall back to PageRank
+            model = fit_model(train, cfg)
 
     rng = np.random.default_rng(cfg.seed)
     metrics = {name: Metrics() for name in (*BASELINES, "personalised_pagerank", ENGINE_NAME)}
@@ -510,6 +522,6 @@ def evaluate(
         "ratio_to_adamic_adar": (
             round(methods[ENGINE_NAME][f"recall@{K}"] / methods["adamic-adar"][f"recall@{K}"], 3)
             if methods["adamic-adar"][f"recall@{K}"] > 0
-            else math.nan
+            else None
         ),
     }
