@@ -239,12 +239,15 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--only-postgres", action="store_true")
     args = parser.parse_args()
     bench_dir = ROOT / "var" / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
     targets = [("SQLite", f"sqlite:///{bench_dir / 'directory.sqlite3'}")]
     if args.postgres:
         targets.append(("PostgreSQL", args.postgres))
+        if args.only_postgres:
+            targets = targets[1:]
     results = {}
     for name, url in targets:
         env = _env(url)
