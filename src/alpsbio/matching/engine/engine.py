@@ -116,11 +116,17 @@ class MatchingEngine:
         kinds: Iterable[str] | None = None,
         seeker: Profile | None = None,
     ) -> list[Suggestion]:
-        """Free-text partner search in any of the four languages."""
+        """Free-text partner search in any of the four languages.
+
+        Without a ``seeker`` only the text counts (there is no one to be complementary to);
+        with one, its type, country, networks and wishes apply as in ``suggest``.
+        """
         vec = self.embedder.embed([text], query=True)[0]
         me = seeker or Profile(id="\x00query", org_id="\x00query", kind="organisation", text=text)
         wanted = frozenset(kinds) if kinds is not None else None
-        return self._rank(me, vec, k, kinds=wanted, check_kind=seeker is not None)
+        return self._rank(
+            me, vec, k, kinds=wanted, check_kind=seeker is not None, text_only=seeker is None
+        )
 
     # ------------------------------------------------------------------ scoring
     def _history(self, a: str, b: str) -> tuple[float, tuple[str, ...]]:
@@ -149,10 +155,16 @@ class MatchingEngine:
         k: int,
         kinds: frozenset[str] | None = None,
         check_kind: bool = True,
+        text_only: bool = False,
     ) -> list[Suggestion]:
         if self._index is None or k <= 0:
             return []
         pol = self.policy
+        if text_only:
+            pol = PolicyWeights(
+                text=1.0, history=0.0, complementarity=0.0, sought=0.0, cross_border=0.0,
+                cross_sector=0.0, shared_network=0.0, candidates=pol.candidates,
+            )  # fmt: skip
         hits = dict(self._index.search(vec, max(pol.candidates, k * 5)))
         cand = set(hits) | self._graph_candidates(me.org_id, pol.candidates)
         out: list[Suggestion] = []
