@@ -1,8 +1,8 @@
 """Full-text search over organisations: one interface, two engines.
 
-SQLite uses an FTS5 index (``directory_organisation_fts``, kept in sync by triggers); PostgreSQL
-uses a GIN index on ``to_tsvector('simple', search_text)``. Both match every query word as a
-prefix ("immuno" finds "immunology"), both over ``Organisation.search_text``, which holds the
+SQLite uses an FTS5 index (``directory_organisation_fts``, kept in sync by triggers);
+PostgreSQL a stored ``search_vector`` (the tsvector of search_text) with a GIN index. Both match
+every query word as a prefix ("immuno" finds "immunology"), both over ``Organisation.search_text``, which holds the
 names in every language, acronyms, city and competences, lower-cased and unaccented.
 Facet counts are disjunctive: each facet counts with every filter applied except its own, so a
 user can widen a facet without losing the other choices.
@@ -112,7 +112,7 @@ def text_filter(words: list[str], materialised: bool = False) -> Q:
         return Q(
             pk__in=RawSQL(
                 "SELECT id FROM directory_organisation"
-                " WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)",
+                " WHERE search_vector @@ to_tsquery('simple', %s)",
                 [_pg_tsquery(words)],
             )
         )
@@ -238,8 +238,7 @@ def _page(
     if sort == "relevance" and words:
         if connection.vendor == "postgresql":
             rank = RawSQL(
-                "ts_rank(to_tsvector('simple', directory_organisation.search_text),"
-                " to_tsquery('simple', %s))"
+                "ts_rank(directory_organisation.search_vector, to_tsquery('simple', %s))"
                 " * (1 + ln(1 + least(directory_organisation.n_projects, 60)) / 4)",
                 [_pg_tsquery(words)],
             )
