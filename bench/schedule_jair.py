@@ -42,6 +42,7 @@ def main() -> int:
     ap.add_argument("--variant-time-limit", type=float, default=10.0)
     ap.add_argument("--only", nargs="*", default=None, help="instance names (no suffix)")
     ap.add_argument("--no-variants", action="store_true")
+    ap.add_argument("--variants-only", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     if not (args.data / "optima.csv").is_file():
@@ -55,30 +56,31 @@ def main() -> int:
         f"# {dt.datetime.now().isoformat(timespec='seconds')}  {platform.node()}  "
         f"{os.cpu_count()} cpus  {platform.processor() or platform.machine()}"
     )
-    print(
-        "| instance | optimum | breaks | proved | seconds | valid | greedy | ratio to greedy | MaxSAT s |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    n_opt = n_proved = n_valid = 0
-    for nm in names:
-        path = args.data / "instances" / f"{nm}.original.dzn"
-        best = int(optima[nm]["optimal_breaks"])
-        g = greedy_breaks(path)
-        out = solve_dzn(path, args.time_limit, workers=args.workers)
-        n_opt += int(out.breaks == best and out.valid)
-        n_proved += int(out.proved_optimal and out.breaks == best)
-        n_valid += int(out.valid)
-        ratio = "-" if out.breaks is None or not g else f"{out.breaks / g:.2f}"
+    if not args.variants_only:
         print(
-            f"| {nm} | {best} | {out.breaks} | {'yes' if out.proved_optimal else 'no'} | "
-            f"{out.seconds:.1f} | {out.valid} | {g if g is not None else 'fail'} | {ratio} | "
-            f"{optima[nm]['maxsat_seconds']} |",
-            flush=True,
+            "| instance | optimum | breaks | proved | seconds | valid | greedy | ratio to greedy | MaxSAT s |"
         )
-    print(
-        f"\noptimum reached {n_opt}/{len(names)}, proved {n_proved}/{len(names)}, "
-        f"valid {n_valid}/{len(names)}"
-    )
+        print("|---|---|---|---|---|---|---|---|---|")
+        n_opt = n_proved = n_valid = 0
+        for nm in names:
+            path = args.data / "instances" / f"{nm}.original.dzn"
+            best = int(optima[nm]["optimal_breaks"])
+            g = greedy_breaks(path)
+            out = solve_dzn(path, args.time_limit, workers=args.workers)
+            n_opt += int(out.breaks == best and out.valid)
+            n_proved += int(out.proved_optimal and out.breaks == best)
+            n_valid += int(out.valid)
+            ratio = "-" if out.breaks is None or not g else f"{out.breaks / g:.2f}"
+            print(
+                f"| {nm} | {best} | {out.breaks} | {'yes' if out.proved_optimal else 'no'} | "
+                f"{out.seconds:.1f} | {out.valid} | {g if g is not None else 'fail'} | {ratio} | "
+                f"{optima[nm]['maxsat_seconds']} |",
+                flush=True,
+            )
+        print(
+            f"\noptimum reached {n_opt}/{len(names)}, proved {n_proved}/{len(names)}, "
+            f"valid {n_valid}/{len(names)}"
+        )
     if args.no_variants:
         return 0
     print(f"\n## variants ({args.variant_time_limit:.0f} s each)")

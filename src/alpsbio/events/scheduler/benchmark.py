@@ -51,27 +51,37 @@ def solve_dzn(
     time_limit: float,
     fairness: int | None = 2,
     workers: int = 2,
-    zero_probe_share: float = 0.25,
+    probe_share: float = 0.5,
 ) -> DznOutcome:
     """Parse (raises DznError on bad input), solve within ``time_limit``, check independently."""
     t0 = time.perf_counter()
     problem = load_dzn(path)
     greedy = greedy_timing(problem)
-    # Zero probe: "no participant has a break" is pure SAT (every window clause is active) and
-    # CDCL settles it fast; success proves optimality at once, failure proves a bound of 1.
+    # Probes from below: "total breaks <= k" for k = 0, 1, 2, ... as near-SAT problems (k = 0 is
+    # pure SAT: every window clause active). The first k that is feasible is optimal as soon as
+    # k - 1 was proved infeasible: a linear search from below like the paper's MaxSAT solvers. A
+    # probe that times out hands the rest of the time to the main solve, keeping the bound.
     lb = 0
-    probe = solve_timing(
-        problem,
-        time_limit=time_limit * zero_probe_share,
-        fairness=fairness,
-        workers=workers,
-        hint=greedy,
-        max_total=0,
-    )
-    res = probe
-    if probe.slots is None:
-        if probe.status == "infeasible":
-            lb = 1
+    res = None
+    while time.perf_counter() - t0 < time_limit * probe_share:
+        left = time_limit * probe_share - (time.perf_counter() - t0)
+        probe = solve_timing(
+            problem,
+            time_limit=max(0.5, min(left, time_limit * 0.25)),
+            fairness=fairness,
+            workers=workers,
+            hint=greedy,
+            max_total=lb,
+        )
+        if probe.slots is not None:
+            res = probe
+            break
+        if probe.status != "infeasible":
+            break
+        lb += 1
+        if lb > 8:  # beyond a few breaks the cardinality makes probes slow; optimise instead
+            break
+    if res is None:
         budget = max(0.5, time_limit - (time.perf_counter() - t0) - 0.2)
         # Portfolio for 2 cores: a core-guided worker (MaxSAT-style lower bounds, like the
         # paper's best solver) plus CP-SAT's interleaved LNS/local search for solutions.
@@ -83,6 +93,8 @@ def solve_dzn(
             hint=greedy,
             params={"subsolvers": ["core"]} if workers >= 2 else None,
         )
+        if res.status == "infeasible" and lb > 0:
+            lb = 0  # the whole problem is infeasible, not just the probes
     slots, method = res.slots, "cp-sat"
     if (
         slots is None
