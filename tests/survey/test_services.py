@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -94,7 +95,7 @@ def test_invitation_mail_in_recipient_language(
     msg = mail.outbox[0]
     assert msg.to == ["a@unimi.it"]
     assert "Indagine territoriale" in msg.subject
-    assert f"http://localhost:8000/it/analysis/respond/{inv.token}/" in msg.body
+    assert f"{settings.SITE_URL}/it/analysis/respond/{inv.token}/" in msg.body
 
 
 def test_save_resume_and_submit(
