@@ -161,11 +161,19 @@ class Organisation(TimeStamped):
     city = models.CharField(_("city"), max_length=120, blank=True)
     country_code = models.CharField(_("country"), max_length=2, db_index=True)
     nuts3 = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("NUTS-3 region"),
     )
     nuts2 = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("NUTS-2 region"),
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
@@ -181,8 +189,11 @@ class Organisation(TimeStamped):
     established = models.PositiveSmallIntegerField(_("established"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     validation_status = models.CharField(
-        _("validation"), max_length=10, choices=ValidationStatus.choices,
-        default=ValidationStatus.PENDING, db_index=True,
+        _("validation"),
+        max_length=10,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.PENDING,
+        db_index=True,
     )
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -228,7 +239,10 @@ class Person(TimeStamped):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="person",
     )
     first_name = models.CharField(_("first name"), max_length=100)
