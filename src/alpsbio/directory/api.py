@@ -126,6 +126,21 @@ def _region_ref(region: Region | None) -> dict[str, str] | None:
     return {"code": region.code, "name": region.display_name} if region else None
 
 
+def _summary(org: Organisation) -> dict[str, Any]:
+    return {
+        "id": org.pk,
+        "display_name": org.display_name,
+        "legal_name": org.legal_name,
+        "short_name": org.short_name,
+        "org_type": org.org_type,
+        "city": org.city,
+        "country_code": org.country_code,
+        "nuts2": org.nuts2.code if org.nuts2 else None,
+        "validation_status": org.validation_status,
+        "n_projects": org.n_projects,
+    }
+
+
 def _org_out(org: Organisation) -> dict[str, Any]:
     return {
         "id": org.pk,
@@ -173,21 +188,7 @@ def list_organisations(request: HttpRequest, params: Query[SearchParams]) -> dic
         sort = "projects"
     result = search_organisations(params.q, filters, sort, params.page, params.per_page)
     return {
-        "items": [
-            {
-                "id": o.pk,
-                "display_name": o.display_name,
-                "legal_name": o.legal_name,
-                "short_name": o.short_name,
-                "org_type": o.org_type,
-                "city": o.city,
-                "country_code": o.country_code,
-                "nuts2": o.nuts2.code if o.nuts2 else None,
-                "validation_status": o.validation_status,
-                "n_projects": o.n_projects,
-            }
-            for o in result.items
-        ],
+        "items": [_summary(o) for o in result.items],
         "total": result.total,
         "page": result.page,
         "pages": result.pages,
@@ -244,21 +245,7 @@ def organisation_projects(request: HttpRequest, org_id: int) -> list[dict[str, A
                 "start_date": p.project.start_date,
                 "end_date": p.project.end_date,
                 "role": p.role,
-                "partners": [
-                    {
-                        "id": o.pk,
-                        "display_name": o.display_name,
-                        "legal_name": o.legal_name,
-                        "short_name": o.short_name,
-                        "org_type": o.org_type,
-                        "city": o.city,
-                        "country_code": o.country_code,
-                        "nuts2": o.nuts2.code if o.nuts2 else None,
-                        "validation_status": o.validation_status,
-                        "n_projects": o.n_projects,
-                    }
-                    for o in partners
-                ],
+                "partners": [_summary(o) for o in partners],
             }
         )
     return out
@@ -464,21 +451,7 @@ def list_networks(request: HttpRequest) -> list[dict[str, Any]]:
                 "name": n.name,
                 "description": n.description,
                 "display_name": localized(n.name),
-                "members": [
-                    {
-                        "id": m.organisation.pk,
-                        "display_name": m.organisation.display_name,
-                        "legal_name": m.organisation.legal_name,
-                        "short_name": m.organisation.short_name,
-                        "org_type": m.organisation.org_type,
-                        "city": m.organisation.city,
-                        "country_code": m.organisation.country_code,
-                        "nuts2": m.organisation.nuts2.code if m.organisation.nuts2 else None,
-                        "validation_status": m.organisation.validation_status,
-                        "n_projects": m.organisation.n_projects,
-                    }
-                    for m in n.memberships.all()
-                ],
+                "members": [_summary(m.organisation) for m in n.memberships.all()],
             }
         )
     return out
