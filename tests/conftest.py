@@ -22,6 +22,17 @@ PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(autouse=True)
+def _english_between_tests() -> Any:
+    """LocaleMiddleware leaves the last request's language active in the thread; start every
+    test in English so ``reverse()`` and rendered text do not depend on test order."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _synchronous_matching_index(settings: Any) -> None:
     """Tests want suggestions in the same request, not after a background warm-up."""
     settings.MATCHING_WARM_IN_BACKGROUND = False

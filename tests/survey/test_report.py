@@ -39,7 +39,7 @@ def test_report_with_no_data_says_so(db: Any, tmp_path: Path, capsys: Any) -> No
     html = render_report_html(["FRK2", "ITC4"], "de")
     assert 'lang="de"' in html
     assert "Lombardei" in html
-    assert "No data" in html
+    assert "Keine Daten" in html  # the German "No data" notes
 
 
 def test_analysis_run_json_and_report_with_data(
