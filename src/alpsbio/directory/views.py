@@ -344,6 +344,26 @@ def merge(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/merge.html", {"form": form, "preview": preview})
 
 
+def _target_label(field: str) -> str:
+    """A readable, translated label for a field of the member-list import."""
+    from alpsbio.directory.forms import LANG_NAMES
+
+    prefix, _sep, lang = field.rpartition("_")
+    if prefix == "name" and lang in LANG_NAMES:
+        return _("Name in %(lang)s") % {"lang": LANG_NAMES[lang]}
+    if prefix == "description" and lang in LANG_NAMES:
+        return _("Competences in %(lang)s") % {"lang": LANG_NAMES[lang]}
+    if field == "nace_codes":
+        return _("NACE Rev.2 codes")
+    if field == "sectors":
+        return _("Sectors")
+    try:
+        model_field = Organisation._meta.get_field(field)
+    except Exception:  # a field of the file format only
+        return field
+    return str(getattr(model_field, "verbose_name", field)).capitalize()
+
+
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1 of the member-list import: upload; step 2 maps columns; step 3 imports."""
@@ -386,7 +406,7 @@ def import_map(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "preview": preview,
         "mapping": mapping,
-        "targets": member_list.TARGET_FIELDS,
+        "targets": [(f, _target_label(f)) for f in member_list.TARGET_FIELDS],
         "required": member_list.REQUIRED_FIELDS,
         "result": result,
         "token": token,
