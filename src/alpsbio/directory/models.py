@@ -225,6 +225,10 @@ class Organisation(TimeStamped):
     def competences(self) -> str:
         return localized(self.description)
 
+    @property
+    def acronym_list(self) -> list[str]:
+        return [a.strip() for a in self.acronyms.split("|") if a.strip()]
+
 
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("Everyone")
