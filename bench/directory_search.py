@@ -106,6 +106,19 @@ print(Organisation.objects.count())
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def _django_py(env: dict[str, str], code: str) -> str:
+    """Run ``code`` with Django set up against ``env``'s database; its last output line."""
+    out = subprocess.run(
+        [PY, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
 def _count(env: dict[str, str]) -> int:
     code = "import django; django.setup(); from alpsbio.directory.models import Organisation as O; print(O.objects.count())"
     out = subprocess.run(

@@ -56,12 +56,14 @@ def manages_region(user: Any, region_code: str) -> bool:
 def organisation_role(user: Any, org: Organisation) -> str | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    role = (
-        OrganisationRole.objects.filter(user=user, organisation=org)
-        .values_list("role", flat=True)
-        .first()
-    )
-    return role
+    # One query per user and request, not one per check (pages check every contact person).
+    cache = getattr(user, "_organisation_roles", None)
+    if cache is None:
+        cache = dict(
+            OrganisationRole.objects.filter(user=user).values_list("organisation_id", "role")
+        )
+        user._organisation_roles = cache
+    return cache.get(org.pk)
 
 
 def can_edit_organisation(user: Any, org: Organisation) -> bool:
