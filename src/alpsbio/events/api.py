@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -22,9 +24,12 @@ from alpsbio.events.models import (
     B2BProfile,
     B2BSession,
     Event,
+    Meeting,
     MeetingRequest,
     Registration,
     ScheduleRun,
+    Table,
+    TimeSlot,
 )
 
 router = Router(tags=["events"])
@@ -220,6 +225,9 @@ class AgendaItem(Schema):
 
 class RunIn(Schema):
     time_limit: int = Field(30, ge=1, le=600)
+    kind: Literal["full", "repair"] = Field(
+        "full", description="repair: fill freed slots, moving no existing meeting"
+    )
 
 
 class RunOut(Schema):
@@ -637,8 +645,11 @@ def agenda(
     summary="Compute the schedule in the background (organisers)",
 )
 def start_run(request: HttpRequest, slug: str, payload: RunIn) -> Status[Any]:
-    session = _session(_event(slug))
-    run = services.start_schedule_run(request.user, session, time_limit=payload.time_limit)
+    session = _managed(request, slug)[1]
+    if payload.kind == "repair":
+        run = services.start_repair_run(request.user, session, time_limit=payload.time_limit)
+    else:
+        run = services.start_schedule_run(request.user, session, time_limit=payload.time_limit)
     run.refresh_from_db()
     return Status(201, _run_out(run))
 
@@ -651,3 +662,651 @@ def get_run(
     if not permissions.can_manage_event(request.user, event):
         raise PermissionDenied("You do not manage this event.")
     return _run_out(get_object_or_404(ScheduleRun, session__event=event, pk=run_id))
+
+
+# --- B2B: organisers' set-up, grid, meetings, figures ---------------------------------------
+
+
+class SessionIn(Schema):
+    min_meetings: int = Field(3, ge=0, le=50, description="target minimum meetings (K)")
+
+
+class SessionPatch(Schema):
+    min_meetings: int | None = Field(None, ge=0, le=50)
+    requests_open: bool | None = None
+
+
+class SlotInfo(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    is_break: bool
+
+
+class SessionOut(Schema):
+    event: str
+    min_meetings: int
+    requests_open: bool
+    agendas_published_at: dt.datetime | None
+    slots: list[SlotInfo]
+    tables: int
+
+
+class SlotIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    is_break: bool = False
+
+
+class SlotPatch(Schema):
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    is_break: bool | None = None
+
+
+class TableOut(Schema):
+    id: int
+    number: int
+    label: str
+    owner: int | None
+    owner_name: str | None
+
+
+class TableIn(Schema):
+    number: int | None = Field(None, ge=1, le=32767, description="next free number if omitted")
+    label: str = Field("", max_length=60)
+    owner: int | None = Field(None, ge=1, le=MAX_ID, description="B2B profile id: a booth")
+
+
+class TablePatch(Schema):
+    number: int | None = Field(None, ge=1, le=32767)
+    label: str | None = Field(None, max_length=60)
+    owner: int | None = Field(None, ge=1, le=MAX_ID, description="null: a shared table")
+
+
+class DeletedOut(Schema):
+    id: int
+    meetings_removed: int
+
+
+class PartyOut(Schema):
+    profile: int
+    name: str
+    organisation: str | None
+
+
+class MeetingOut(Schema):
+    id: int
+    request: int
+    priority: int
+    status: str
+    pinned: bool
+    slot: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    table: int
+    table_number: int
+    at_booth: bool
+    requester: PartyOut
+    recipient: PartyOut
+
+
+class MeetingPatch(Schema):
+    slot: int | None = Field(None, ge=1, le=MAX_ID)
+    table: int | None = Field(None, ge=1, le=MAX_ID)
+    pinned: bool | None = None
+    held: bool | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class GridOut(Schema):
+    slots: list[SlotInfo]
+    tables: list[TableOut]
+    meetings: list[MeetingOut]
+
+
+class QualityOut(Schema):
+    meetings: int
+    participants: int
+    k: int
+    below_k: int
+    below_k_with_enough_requests: int
+    breaks: int
+    standby_slots: int
+    standby_minutes: int
+    table_changes: int
+
+
+class CountOut(Schema):
+    name: str
+    count: int
+
+
+class StatisticsOut(Schema):
+    requested: int
+    accepted: int
+    declined: int
+    scheduled: int
+    held: int
+    basis: str
+    cross_border_share: float | None
+    cross_sector_share: float | None
+    by_region: list[CountOut]
+    by_org_type: list[CountOut]
+
+
+class PublishIn(Schema):
+    notify: bool = True
+
+
+class ManagedAvailabilityIn(Schema):
+    unavailable_slots: list[Id] = Field([], max_length=200)
+
+
+def _managed(request: HttpRequest, slug: str) -> tuple[Event, B2BSession]:
+    event = _event(slug)
+    if not permissions.can_manage_b2b(request.user, event):
+        raise PermissionDenied("You do not manage this event.")
+    return event, _session(event)
+
+
+def _slot_info(s: TimeSlot) -> dict[str, Any]:
+    return {"id": s.pk, "starts_at": s.starts_at, "ends_at": s.ends_at, "is_break": s.is_break}
+
+
+def _session_out(session: B2BSession) -> dict[str, Any]:
+    return {
+        "event": session.event.slug,
+        "min_meetings": session.min_meetings,
+        "requests_open": session.requests_open,
+        "agendas_published_at": session.agendas_published_at,
+        "slots": [_slot_info(s) for s in session.slots.order_by("starts_at")],
+        "tables": session.tables.count(),
+    }
+
+
+def _table_out(t: Table) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "number": t.number,
+        "label": t.label,
+        "owner": t.owner_id,
+        "owner_name": t.owner.display_name if t.owner else None,
+    }
+
+
+def _party(p: B2BProfile) -> dict[str, Any]:
+    return {
+        "profile": p.pk,
+        "name": p.display_name,
+        "organisation": p.organisation.display_name if p.organisation else None,
+    }
+
+
+def _meeting_out(m: Meeting) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "request": m.request_id,
+        "priority": m.request.priority,
+        "status": m.status,
+        "pinned": m.pinned,
+        "slot": m.slot_id,
+        "starts_at": m.slot.starts_at,
+        "ends_at": m.slot.ends_at,
+        "table": m.table_id,
+        "table_number": m.table.number,
+        "at_booth": m.table.owner_id is not None,
+        "requester": _party(m.request.requester),
+        "recipient": _party(m.request.recipient),
+    }
+
+
+def _meetings_qs(session: B2BSession) -> Any:
+    return Meeting.objects.filter(session=session).select_related(
+        "slot",
+        "table",
+        "session__event__region",
+        "request__requester__registration__user",
+        "request__recipient__registration__user",
+        "request__requester__organisation",
+        "request__recipient__organisation",
+    )
+
+
+def _slot(session: B2BSession, slot_id: int) -> TimeSlot:
+    return get_object_or_404(
+        TimeSlot.objects.select_related("session__event"), session=session, pk=slot_id
+    )
+
+
+def _table(session: B2BSession, table_id: int) -> Table:
+    return get_object_or_404(
+        Table.objects.select_related("session__event", "owner__registration__user"),
+        session=session,
+        pk=table_id,
+    )
+
+
+def _owner(session: B2BSession, owner_id: int | None) -> B2BProfile | None:
+    if owner_id is None:
+        return None
+    owner = (
+        B2BProfile.objects.select_related("registration__user", "organisation")
+        .filter(session=session, pk=owner_id)
+        .first()
+    )
+    if owner is None:
+        raise ValidationError({"owner": ["No such participant in this B2B session."]})
+    return owner
+
+
+@router.get(
+    "/{slug}/b2b",
+    response=SessionOut,
+    auth=write_auth,
+    summary="The B2B session: K, requests open, agendas published, slots (participants too)",
+)
+def get_session(request: HttpRequest, slug: str) -> dict[str, Any]:
+    event = _event(slug)
+    if not permissions.can_browse_profiles(request.user, event):
+        raise PermissionDenied("Only the event's participants and organisers see its B2B session.")
+    return _session_out(_session(event))
+
+
+@router.post(
+    "/{slug}/b2b",
+    response={201: SessionOut},
+    auth=write_auth,
+    summary="Enable B2B meetings at an event (organisers)",
+)
+def enable_session(request: HttpRequest, slug: str, payload: SessionIn) -> Status[Any]:
+    event = _event(slug)
+    if B2BSession.objects.filter(event=event).exists():
+        if not permissions.can_manage_b2b(request.user, event):
+            raise PermissionDenied("You do not manage this event.")
+        raise ValidationError({"__all__": ["B2B meetings are already enabled; use PATCH."]})
+    session = services.enable_b2b(request.user, event, min_meetings=payload.min_meetings)
+    return Status(201, _session_out(session))
+
+
+@router.patch(
+    "/{slug}/b2b",
+    response=SessionOut,
+    auth=write_auth,
+    summary="Change K or open/close meeting requests (organisers)",
+)
+def update_session(request: HttpRequest, slug: str, payload: SessionPatch) -> dict[str, Any]:
+    event, session = _managed(request, slug)
+    with transaction.atomic():
+        if payload.min_meetings is not None:
+            session = services.enable_b2b(request.user, event, min_meetings=payload.min_meetings)
+        if payload.requests_open is not None:
+            services.set_requests_open(request.user, session, payload.requests_open)
+    session.refresh_from_db()
+    return _session_out(session)
+
+
+@router.get("/{slug}/b2b/slots", response=list[SlotInfo], auth=write_auth)
+def list_slots(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    event = _event(slug)
+    if not permissions.can_browse_profiles(request.user, event):
+        raise PermissionDenied("Only the event's participants and organisers see its slots.")
+    return [_slot_info(s) for s in _session(event).slots.order_by("starts_at")]
+
+
+@router.post(
+    "/{slug}/b2b/slots",
+    response={201: SlotInfo},
+    auth=write_auth,
+    summary="Add a time slot or a break (organisers; slots may not overlap)",
+)
+def add_slot(request: HttpRequest, slug: str, payload: SlotIn) -> Status[Any]:
+    session = _managed(request, slug)[1]
+    slot = services.add_time_slot(
+        request.user,
+        session,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        is_break=payload.is_break,
+    )
+    return Status(201, _slot_info(slot))
+
+
+@router.patch("/{slug}/b2b/slots/{slot_id}", response=SlotInfo, auth=write_auth)
+def update_slot(
+    request: HttpRequest,
+    slug: str,
+    slot_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: SlotPatch,
+) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    slot = services.update_time_slot(
+        request.user,
+        _slot(session, slot_id),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        is_break=payload.is_break,
+    )
+    return _slot_info(slot)
+
+
+@router.delete(
+    "/{slug}/b2b/slots/{slot_id}",
+    response=DeletedOut,
+    auth=write_auth,
+    summary="Remove a slot (cascade=true also removes the meetings scheduled in it)",
+)
+def delete_slot(
+    request: HttpRequest,
+    slug: str,
+    slot_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    cascade: bool = False,
+) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    removed = services.delete_time_slot(request.user, _slot(session, slot_id), cascade=cascade)
+    return {"id": slot_id, "meetings_removed": removed}
+
+
+@router.get("/{slug}/b2b/tables", response=list[TableOut], auth=write_auth)
+def list_tables(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    session = _managed(request, slug)[1]
+    tables = session.tables.select_related("owner__registration__user", "owner__organisation")
+    return [_table_out(t) for t in tables]
+
+
+@router.post(
+    "/{slug}/b2b/tables",
+    response={201: TableOut},
+    auth=write_auth,
+    summary="Add a table (with an owner: that participant's booth)",
+)
+def add_table(request: HttpRequest, slug: str, payload: TableIn) -> Status[Any]:
+    session = _managed(request, slug)[1]
+    table = services.add_table(
+        request.user,
+        session,
+        number=payload.number,
+        label=payload.label,
+        owner=_owner(session, payload.owner),
+    )
+    return Status(201, _table_out(table))
+
+
+@router.patch("/{slug}/b2b/tables/{table_id}", response=TableOut, auth=write_auth)
+def update_table(
+    request: HttpRequest,
+    slug: str,
+    table_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: TablePatch,
+) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    given = payload.model_fields_set
+    kwargs: dict[str, Any] = {"number": payload.number, "label": payload.label}
+    if "owner" in given:
+        kwargs["owner"] = _owner(session, payload.owner)
+    table = services.update_table(request.user, _table(session, table_id), **kwargs)
+    return _table_out(table)
+
+
+@router.delete(
+    "/{slug}/b2b/tables/{table_id}",
+    response=DeletedOut,
+    auth=write_auth,
+    summary="Remove a table (cascade=true also removes the meetings scheduled at it)",
+)
+def delete_table(
+    request: HttpRequest,
+    slug: str,
+    table_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    cascade: bool = False,
+) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    removed = services.delete_table(request.user, _table(session, table_id), cascade=cascade)
+    return {"id": table_id, "meetings_removed": removed}
+
+
+def _managed_profile(request: HttpRequest, slug: str, profile_id: int) -> B2BProfile:
+    session = _managed(request, slug)[1]
+    return get_object_or_404(
+        B2BProfile.objects.select_related("session__event", "registration"),
+        session=session,
+        pk=profile_id,
+    )
+
+
+def _availability_out(profile: B2BProfile) -> list[dict[str, Any]]:
+    off = set(profile.unavailable_slots.values_list("pk", flat=True))
+    return [
+        {**_slot_info(s), "available": not s.is_break and s.pk not in off}
+        for s in profile.session.slots.order_by("starts_at")
+    ]
+
+
+@router.get(
+    "/{slug}/b2b/profiles/{profile_id}/availability",
+    response=list[SlotOut],
+    auth=write_auth,
+    summary="A participant's availability per slot (organisers)",
+)
+def profile_availability(
+    request: HttpRequest, slug: str, profile_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> list[dict[str, Any]]:
+    return _availability_out(_managed_profile(request, slug, profile_id))
+
+
+@router.put(
+    "/{slug}/b2b/profiles/{profile_id}/availability",
+    response=list[SlotOut],
+    auth=write_auth,
+    summary="Set the slots a participant is not available in (organisers)",
+)
+def set_profile_availability(
+    request: HttpRequest,
+    slug: str,
+    profile_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: ManagedAvailabilityIn,
+) -> list[dict[str, Any]]:
+    profile = _managed_profile(request, slug, profile_id)
+    services.set_availability(request.user, profile, unavailable_slot_ids=payload.unavailable_slots)
+    return _availability_out(profile)
+
+
+@router.get(
+    "/{slug}/b2b/grid",
+    response=GridOut,
+    auth=write_auth,
+    summary="Slots, tables and the scheduled meetings (organisers)",
+)
+def grid(request: HttpRequest, slug: str) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    tables = session.tables.select_related("owner__registration__user", "owner__organisation")
+    meetings = _meetings_qs(session).filter(
+        status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD]
+    )
+    return {
+        "slots": [_slot_info(s) for s in session.slots.order_by("starts_at")],
+        "tables": [_table_out(t) for t in tables],
+        "meetings": [_meeting_out(m) for m in meetings],
+    }
+
+
+@router.get(
+    "/{slug}/b2b/meetings",
+    response=list[MeetingOut],
+    auth=write_auth,
+    summary="Meetings: organisers all (status filter), participants their own once published",
+)
+def list_meetings(
+    request: HttpRequest,
+    slug: str,
+    status: Literal["", "scheduled", "held", "cancelled"] = "",
+) -> list[dict[str, Any]]:
+    event = _event(slug)
+    session = _session(event)
+    qs = _meetings_qs(session)
+    if not permissions.can_manage_b2b(request.user, event):
+        profile = _my_profile(request, event)
+        if not session.agendas_published_at:
+            return []
+        qs = qs.filter(Q(request__requester=profile) | Q(request__recipient=profile))
+    if status:
+        qs = qs.filter(status=status)
+    return [_meeting_out(m) for m in qs]
+
+
+def _visible_meeting(request: HttpRequest, slug: str, meeting_id: int) -> Meeting:
+    """A manager sees every meeting of the event; a participant their own once published."""
+    event = _event(slug)
+    session = _session(event)
+    meeting = get_object_or_404(_meetings_qs(session), pk=meeting_id)
+    if permissions.can_manage_b2b(request.user, event):
+        return meeting
+    if permissions.is_meeting_participant(request.user, meeting) and session.agendas_published_at:
+        return meeting
+    raise Http404
+
+
+@router.get("/{slug}/b2b/meetings/{meeting_id}", response=MeetingOut, auth=write_auth)
+def get_meeting(
+    request: HttpRequest, slug: str, meeting_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    return _meeting_out(_visible_meeting(request, slug, meeting_id))
+
+
+@router.patch(
+    "/{slug}/b2b/meetings/{meeting_id}",
+    response=MeetingOut,
+    auth=write_auth,
+    summary="Move (slot and/or table; pins it), pin/unpin, mark held (organisers)",
+)
+def update_meeting(
+    request: HttpRequest,
+    slug: str,
+    meeting_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: MeetingPatch,
+) -> dict[str, Any]:
+    meeting = _visible_meeting(request, slug, meeting_id)
+    if not permissions.can_manage_b2b(request.user, meeting.session.event):
+        raise PermissionDenied("Only the event's organisers move, pin or mark meetings.")
+    session = meeting.session
+    with transaction.atomic():
+        if payload.slot is not None or payload.table is not None:
+            errors: dict[str, list[str]] = {}
+            slot = (
+                TimeSlot.objects.filter(session=session, pk=payload.slot).first()
+                if payload.slot is not None
+                else meeting.slot
+            )
+            table = (
+                Table.objects.filter(session=session, pk=payload.table).first()
+                if payload.table is not None
+                else meeting.table
+            )
+            if slot is None:
+                errors["slot"] = ["Not a slot of this B2B session."]
+            if table is None:
+                errors["table"] = ["Not a table of this B2B session."]
+            if errors:
+                raise ValidationError(errors)
+            assert slot is not None
+            assert table is not None
+            pin = payload.pinned if payload.pinned is not None else True
+            services.move_meeting(request.user, meeting, slot=slot, table=table, pin=pin)
+            if payload.pinned is False:
+                services.pin_meeting(request.user, meeting, pinned=False)
+        elif payload.pinned is not None:
+            services.pin_meeting(request.user, meeting, pinned=payload.pinned)
+        if payload.held is not None:
+            services.set_meeting_held(request.user, meeting, held=payload.held)
+    return _meeting_out(get_object_or_404(_meetings_qs(session), pk=meeting.pk))
+
+
+def _cancel(request: HttpRequest, slug: str, meeting_id: int, reason: str) -> dict[str, Any]:
+    meeting = _visible_meeting(request, slug, meeting_id)
+    services.cancel_meeting(request.user, meeting, reason=reason)
+    return _meeting_out(get_object_or_404(_meetings_qs(meeting.session), pk=meeting.pk))
+
+
+@router.post(
+    "/{slug}/b2b/meetings/{meeting_id}/cancel",
+    response=MeetingOut,
+    auth=write_auth,
+    summary="Cancel a meeting (organisers, or either participant); the other side is e-mailed",
+)
+def cancel_meeting(
+    request: HttpRequest,
+    slug: str,
+    meeting_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    payload: CancelIn,
+) -> dict[str, Any]:
+    return _cancel(request, slug, meeting_id, payload.reason)
+
+
+@router.delete(
+    "/{slug}/b2b/meetings/{meeting_id}",
+    response=MeetingOut,
+    auth=write_auth,
+    summary="Cancel a meeting (same as POST …/cancel without a reason)",
+)
+def delete_meeting(
+    request: HttpRequest, slug: str, meeting_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    return _cancel(request, slug, meeting_id, "")
+
+
+@router.get(
+    "/{slug}/b2b/quality",
+    response=QualityOut,
+    auth=write_auth,
+    summary="Quality figures of the current schedule (organisers)",
+)
+def quality(request: HttpRequest, slug: str) -> dict[str, Any]:
+    from alpsbio.events.scheduling import quality as schedule_quality
+
+    session = _managed(request, slug)[1]
+    return schedule_quality(session)
+
+
+@router.get(
+    "/{slug}/b2b/statistics",
+    response=StatisticsOut,
+    auth=write_auth,
+    summary="Requests, meetings, cross-border and cross-sector shares (organisers)",
+)
+def statistics(request: HttpRequest, slug: str) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    stats = queries.b2b_statistics(session)
+    for key in ("by_region", "by_org_type"):
+        stats[key] = [{"name": str(name), "count": n} for name, n in stats[key]]
+    return stats
+
+
+@router.get(
+    "/{slug}/b2b/schedule-runs",
+    response=list[RunOut],
+    auth=write_auth,
+    summary="The latest scheduling runs (organisers)",
+)
+def list_runs(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    session = _managed(request, slug)[1]
+    return [_run_out(r) for r in session.runs.all()[:20]]
+
+
+@router.post(
+    "/{slug}/b2b/publish",
+    response=SessionOut,
+    auth=write_auth,
+    summary="Publish the agendas (and e-mail every participant unless notify=false)",
+)
+def publish(request: HttpRequest, slug: str, payload: PublishIn) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    return _session_out(services.publish_agendas(request.user, session, notify=payload.notify))
+
+
+@router.delete("/{slug}/b2b/publish", response=SessionOut, auth=write_auth)
+def unpublish(request: HttpRequest, slug: str) -> dict[str, Any]:
+    session = _managed(request, slug)[1]
+    return _session_out(services.unpublish_agendas(request.user, session))

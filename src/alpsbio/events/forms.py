@@ -236,3 +236,25 @@ class MoveForm(forms.Form):
     slot = forms.IntegerField()
     table = forms.IntegerField()
     pin = forms.BooleanField(required=False, initial=True)
+
+
+class SlotForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
+    is_break = forms.BooleanField(label=_("Break"), required=False)
+
+
+class TableForm(forms.Form):
+    number = forms.IntegerField(
+        label=_("Number (next free number if empty)"),
+        required=False,
+        min_value=1,
+        max_value=32767,
+    )
+    label = forms.CharField(label=_("Label"), required=False, max_length=60)
+
+
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the other participant)"), required=False, max_length=500
+    )

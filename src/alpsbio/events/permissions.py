@@ -6,6 +6,9 @@
 - Any signed-in user may register for an open event; a registration, its answers, its B2B profile,
   its meeting requests and its agenda are seen by its participant and by the event's managers only.
 - Published B2B profiles are seen by the session's participants and managers.
+- A B2B session's set-up (slots, tables, booths, K, availability of anyone), its grid, quality
+  figures, statistics and scheduling runs are the managers' business; a participant sees the slots
+  and their own meetings, and cancels a scheduled meeting of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from alpsbio.accounts.permissions import (
     is_platform_admin,
     manages_region,
 )
-from alpsbio.events.models import B2BProfile, Event, MeetingRequest, Registration
+from alpsbio.events.models import B2BProfile, Event, Meeting, MeetingRequest, Registration
 
 
 def _signed_in(user: Any) -> bool:
@@ -90,3 +93,24 @@ def can_withdraw_request(user: Any, request: MeetingRequest) -> bool:
 
 def can_view_agenda(user: Any, registration: Registration) -> bool:
     return can_view_registration(user, registration)
+
+
+def can_manage_b2b(user: Any, event: Event) -> bool:
+    """Set up the brokerage, see the grid, move/pin/cancel any meeting, run the scheduler."""
+    return can_manage_event(user, event)
+
+
+def is_meeting_participant(user: Any, meeting: Meeting) -> bool:
+    if not _signed_in(user):
+        return False
+    req = meeting.request
+    return user.pk in (req.requester.registration.user_id, req.recipient.registration.user_id)
+
+
+def can_view_meeting(user: Any, meeting: Meeting) -> bool:
+    return is_meeting_participant(user, meeting) or can_manage_event(user, meeting.session.event)
+
+
+def can_cancel_meeting(user: Any, meeting: Meeting) -> bool:
+    """Either participant of the meeting, or the event's managers."""
+    return can_view_meeting(user, meeting)

@@ -561,8 +561,9 @@ def assign_booth(actor: Any, table: Table, profile: B2BProfile | None) -> Table:
     """Make ``table`` the booth of ``profile`` (who then meets everyone there), or a plain table."""
     session = table.session
     _require(permissions.can_manage_event(actor, session.event), _("You do not manage this event."))
-    if profile is not None and profile.session_id != session.pk:
-        raise ValidationError({"owner": [_("This participant is not in this B2B session.")]})
+    owner_errors = _clean_owner(session, profile, table)
+    if owner_errors:
+        raise ValidationError({"owner": owner_errors})
     if profile is not None:
         Table.objects.filter(owner=profile).exclude(pk=table.pk).update(owner=None)
     table.owner = profile
@@ -577,6 +578,268 @@ def set_requests_open(actor: Any, session: B2BSession, is_open: bool) -> None:
     session.requests_open = is_open
     session.save(update_fields=["requests_open", "updated_at"])
     audit.record("b2b.requests_open" if is_open else "b2b.requests_closed", session, actor=actor)
+
+
+# --- One slot, one table at a time (API and the set-up page) ---------------------------------
+
+
+def _lock_session(session: B2BSession) -> B2BSession:
+    return B2BSession.objects.select_for_update().select_related("event__region").get(pk=session.pk)
+
+
+def _clean_slot_times(
+    session: B2BSession,
+    starts_at: Any,
+    ends_at: Any,
+    *,
+    exclude: TimeSlot | None = None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+            errors[key] = [_("Give a date and time with a time zone.")]
+    if errors:
+        return errors
+    minutes = (ends_at - starts_at).total_seconds() / 60
+    if minutes <= 0:
+        errors["ends_at"] = [_("A slot ends after it starts.")]
+    elif not 5 <= minutes <= 240:
+        errors["ends_at"] = [_("A slot lasts 5 to 240 minutes.")]
+    if errors:
+        return errors
+    clash = TimeSlot.objects.filter(session=session, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    other = clash.order_by("starts_at").first()
+    if other is not None:
+        errors["starts_at"] = [
+            _("This slot overlaps the slot %(start)s–%(end)s.")
+            % {
+                "start": f"{timezone.localtime(other.starts_at):%H:%M}",
+                "end": f"{timezone.localtime(other.ends_at):%H:%M}",
+            }
+        ]
+    return errors
+
+
+def _active_meetings() -> list[str]:
+    return [Meeting.Status.SCHEDULED, Meeting.Status.HELD]
+
+
+@transaction.atomic
+def add_time_slot(
+    actor: Any,
+    session: B2BSession,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    is_break: bool = False,
+) -> TimeSlot:
+    """Add one slot (or break); it may not overlap another slot of the session."""
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    session = _lock_session(session)
+    if session.slots.count() >= 60:
+        raise ValidationError({"__all__": [_("At most 60 slots.")]})
+    errors = _clean_slot_times(session, starts_at, ends_at)
+    if errors:
+        raise ValidationError(errors)
+    slot = TimeSlot.objects.create(
+        session=session, starts_at=starts_at, ends_at=ends_at, is_break=bool(is_break)
+    )
+    audit.record(
+        "b2b.slot_added", slot, actor=actor, summary=f"{slot}{' break' if is_break else ''}"
+    )
+    return slot
+
+
+@transaction.atomic
+def update_time_slot(
+    actor: Any,
+    slot: TimeSlot,
+    *,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    is_break: bool | None = None,
+) -> TimeSlot:
+    """Change a slot's times or make it a break (not while meetings are scheduled in it)."""
+    session = slot.session
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    _lock_session(session)
+    slot = TimeSlot.objects.get(pk=slot.pk)
+    new_start = starts_at if starts_at is not None else slot.starts_at
+    new_end = ends_at if ends_at is not None else slot.ends_at
+    errors = _clean_slot_times(session, new_start, new_end, exclude=slot)
+    if is_break and not slot.is_break and slot.meetings.filter(status__in=_active_meetings()):
+        errors["is_break"] = [
+            _("Meetings are scheduled in this slot: move or cancel them before making it a break.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    slot.starts_at, slot.ends_at = new_start, new_end
+    if is_break is not None:
+        slot.is_break = bool(is_break)
+    slot.save()
+    audit.record("b2b.slot_updated", slot, actor=actor, summary=str(slot))
+    return slot
+
+
+@transaction.atomic
+def delete_time_slot(actor: Any, slot: TimeSlot, *, cascade: bool = False) -> int:
+    """Remove a slot. Meetings scheduled in it block this unless ``cascade``: then they are
+    removed too (their requests stay accepted, so a repair run can place them elsewhere).
+    Meetings marked held always block it. Returns the number of meetings removed."""
+    session = slot.session
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    _lock_session(session)
+    return _delete_with_meetings(actor, slot, "slot", cascade)
+
+
+def _delete_with_meetings(actor: Any, obj: TimeSlot | Table, field: str, cascade: bool) -> int:
+    meetings = obj.meetings.all()
+    if meetings.filter(status=Meeting.Status.HELD).exists():
+        raise ValidationError(
+            {field: [_("Meetings held here are recorded for the statistics; it cannot go.")]}
+        )
+    scheduled = meetings.filter(status=Meeting.Status.SCHEDULED).count()
+    if scheduled and not cascade:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "%(n)d meeting(s) are scheduled here: move them, or confirm that they "
+                        "are removed with it (cascade)."
+                    )
+                    % {"n": scheduled}
+                ]
+            }
+        )
+    # Cancelled meetings (no longer shown anywhere) go with it.
+    meetings.delete()
+    label = str(obj)
+    audit.record(
+        f"b2b.{field}_deleted",
+        obj,
+        actor=actor,
+        summary=label,
+        data={"meetings_removed": scheduled},
+    )
+    obj.delete()
+    return scheduled
+
+
+def _clean_owner(session: B2BSession, owner: B2BProfile | None, table: Table | None) -> list[str]:
+    if owner is None:
+        return []
+    if owner.session_id != session.pk:
+        return [_("This participant is not in this B2B session.")]
+    if owner.registration.status not in Registration.SEATED:
+        return [_("Only a confirmed participant can own a booth.")]
+    if table is not None and table.pk is not None:
+        others = (
+            table.meetings.filter(status=Meeting.Status.SCHEDULED)
+            .exclude(Q(request__requester=owner) | Q(request__recipient=owner))
+            .count()
+        )
+        if others:
+            return [
+                _("%(n)d meeting(s) of other participants are scheduled at this table.")
+                % {"n": others}
+            ]
+    return []
+
+
+@transaction.atomic
+def add_table(
+    actor: Any,
+    session: B2BSession,
+    *,
+    number: int | None = None,
+    label: str = "",
+    owner: B2BProfile | None = None,
+) -> Table:
+    """Add a table (the next free number unless given); with an ``owner`` it is their booth."""
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    session = _lock_session(session)
+    errors: dict[str, list[str]] = {}
+    if session.tables.count() >= 500:
+        errors["__all__"] = [_("At most 500 tables.")]
+    if number is None:
+        number = (
+            session.tables.order_by("-number").values_list("number", flat=True).first() or 0
+        ) + 1
+    if not 1 <= number <= 32767:
+        errors["number"] = [_("A table number is from 1 to 32767.")]
+    elif session.tables.filter(number=number).exists():
+        errors["number"] = [_("There is already a table with this number.")]
+    if len(label or "") > 60:
+        errors["label"] = [_("At most 60 characters.")]
+    owner_errors = _clean_owner(session, owner, None)
+    if owner_errors:
+        errors["owner"] = owner_errors
+    if errors:
+        raise ValidationError(errors)
+    if owner is not None:
+        Table.objects.filter(owner=owner).update(owner=None)
+    table = Table.objects.create(
+        session=session, number=number, label=(label or "").strip(), owner=owner
+    )
+    audit.record("b2b.table_added", table, actor=actor, summary=f"{number} {owner or ''}")
+    return table
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def update_table(
+    actor: Any,
+    table: Table,
+    *,
+    number: int | None = None,
+    label: str | None = None,
+    owner: Any = _UNCHANGED,
+) -> Table:
+    """Renumber or relabel a table, or give it an owner (a booth) or none (``owner=None``)."""
+    session = table.session
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    _lock_session(session)
+    table = Table.objects.get(pk=table.pk)
+    errors: dict[str, list[str]] = {}
+    if number is not None:
+        if not 1 <= number <= 32767:
+            errors["number"] = [_("A table number is from 1 to 32767.")]
+        elif session.tables.filter(number=number).exclude(pk=table.pk).exists():
+            errors["number"] = [_("There is already a table with this number.")]
+    if label is not None and len(label) > 60:
+        errors["label"] = [_("At most 60 characters.")]
+    if owner is not _UNCHANGED:
+        owner_errors = _clean_owner(session, owner, table)
+        if owner_errors:
+            errors["owner"] = owner_errors
+    if errors:
+        raise ValidationError(errors)
+    if number is not None:
+        table.number = number
+    if label is not None:
+        table.label = label.strip()
+    if owner is not _UNCHANGED:
+        if owner is not None:
+            Table.objects.filter(owner=owner).exclude(pk=table.pk).update(owner=None)
+        table.owner = owner
+    table.save()
+    audit.record(
+        "b2b.table_updated", table, actor=actor, summary=f"{table.number} {table.owner or ''}"
+    )
+    return table
+
+
+@transaction.atomic
+def delete_table(actor: Any, table: Table, *, cascade: bool = False) -> int:
+    """Remove a table; like a slot, scheduled meetings there block it unless ``cascade``."""
+    session = table.session
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    _lock_session(session)
+    return _delete_with_meetings(actor, table, "table", cascade)
 
 
 # --------------------------------------------------------------------------------------------
@@ -910,6 +1173,8 @@ def pin_meeting(actor: Any, meeting: Meeting, *, pinned: bool = True) -> Meeting
         permissions.can_manage_event(actor, meeting.session.event),
         _("You do not manage this event."),
     )
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError({"__all__": [_("This meeting was cancelled.")]})
     meeting.pinned = pinned
     meeting.save(update_fields=["pinned", "updated_at"])
     audit.record("b2b.meeting_pinned" if pinned else "b2b.meeting_unpinned", meeting, actor=actor)
@@ -929,6 +1194,71 @@ def set_meeting_held(actor: Any, meeting: Meeting, *, held: bool = True) -> Meet
     meeting.save(update_fields=["status", "updated_at"])
     audit.record("b2b.meeting_held" if held else "b2b.meeting_not_held", meeting, actor=actor)
     return meeting
+
+
+@transaction.atomic
+def cancel_meeting(actor: Any, meeting: Meeting, *, reason: str = "") -> Meeting:
+    """Cancel one scheduled meeting (an organiser, or either of its two participants).
+
+    The meeting is kept as *cancelled* and its request withdrawn, so no later run brings it
+    back; the freed slot can be filled by a repair run (``start_repair_run``). The other side
+    (both sides when an organiser cancels) is told by e-mail, in their language.
+    """
+    _require(
+        permissions.can_cancel_meeting(actor, meeting),
+        _("Only the event's organisers and the two participants cancel a meeting."),
+    )
+    _lock_session(meeting.session)
+    m = Meeting.objects.select_for_update().select_related("request").get(pk=meeting.pk)
+    if m.status != Meeting.Status.SCHEDULED:
+        raise ValidationError({"__all__": [_("Only scheduled meetings can be cancelled.")]})
+    if len(reason or "") > 500:
+        raise ValidationError({"reason": [_("At most 500 characters.")]})
+    m.status = Meeting.Status.CANCELLED
+    m.pinned = False
+    m.save(update_fields=["status", "pinned", "updated_at"])
+    req = m.request
+    req.status = MeetingRequest.Status.WITHDRAWN
+    req.responded_at = timezone.now()
+    req.save(update_fields=["status", "responded_at", "updated_at"])
+    by_participant = permissions.is_meeting_participant(actor, m)
+    audit.record(
+        "b2b.meeting_cancelled",
+        m,
+        actor=actor,
+        summary=(reason or "").strip()[:200],
+        data={"by": "participant" if by_participant else "organiser", "slot": m.slot_id},
+    )
+    for profile_id in (req.requester_id, req.recipient_id):
+        profile = B2BProfile.objects.select_related("registration").get(pk=profile_id)
+        if by_participant and profile.registration.user_id == getattr(actor, "pk", None):
+            continue
+        _on_commit_task("send_meeting_cancelled_email", m.pk, profile_id, (reason or "").strip())
+    meeting.status, meeting.pinned = m.status, m.pinned
+    return m
+
+
+@transaction.atomic
+def start_repair_run(actor: Any, session: B2BSession, *, time_limit: int = 10) -> ScheduleRun:
+    """Queue a repair run: fill freed slots from accepted requests not yet scheduled, moving no
+    existing meeting."""
+    _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
+    session = _lock_session(session)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= time_limit <= 600:
+        errors["time_limit"] = [_("From 1 to 600 seconds.")]
+    if ScheduleRun.objects.filter(
+        session=session, status__in=[ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING]
+    ).exists():
+        errors["__all__"] = [_("A scheduling run is already in progress.")]
+    if errors:
+        raise ValidationError(errors)
+    run = ScheduleRun.objects.create(
+        session=session, kind=ScheduleRun.Kind.REPAIR, started_by=actor, time_limit=time_limit
+    )
+    audit.record("b2b.repair_queued", run, actor=actor, summary=f"{time_limit}s")
+    _on_commit_task("run_schedule", run.pk)
+    return run
 
 
 @transaction.atomic

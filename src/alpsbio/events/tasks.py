@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from alpsbio.core.i18n import language
-from alpsbio.events.models import B2BProfile, Event, MeetingRequest, Registration
+from alpsbio.events.models import B2BProfile, Event, Meeting, MeetingRequest, Registration
 
 SITE_URL = getattr(settings, "ALPSBIO_SITE_URL", "http://localhost:8000")
 
@@ -66,6 +66,54 @@ def send_request_email(request_id: int) -> bool:
     _send(
         "meeting_request",
         {"req": req, "event": req.session.event, "url": url},
+        reg.user.email,
+        reg.language,
+    )
+    return True
+
+
+@task()
+def send_meeting_cancelled_email(meeting_id: int, profile_id: int, reason: str = "") -> bool:
+    """Tell one participant that a meeting of theirs was cancelled (in their language)."""
+    meeting = (
+        Meeting.objects.select_related(
+            "slot",
+            "table",
+            "session__event",
+            "request__requester__registration__user",
+            "request__recipient__registration__user",
+            "request__requester__organisation",
+            "request__recipient__organisation",
+        )
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        return False
+    req = meeting.request
+    if profile_id == req.requester_id:
+        profile, other = req.requester, req.recipient
+    elif profile_id == req.recipient_id:
+        profile, other = req.recipient, req.requester
+    else:
+        return False
+    reg = profile.registration
+    if not reg.user.email:
+        return False
+    event = meeting.session.event
+    with language(reg.language):
+        url = SITE_URL + reverse("events:agenda", args=[event.slug])
+        starts = timezone.localtime(meeting.slot.starts_at)
+    _send(
+        "meeting_cancelled",
+        {
+            "meeting": meeting,
+            "event": event,
+            "other": other,
+            "starts": starts,
+            "reason": reason,
+            "url": url,
+        },
         reg.user.email,
         reg.language,
     )

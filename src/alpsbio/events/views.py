@@ -914,3 +914,155 @@ def statistics(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "events/b2b/statistics.html", {"event": event, "session": session, "stats": stats}
     )
+
+
+# --- B2B: one slot or table at a time, cancelling meetings, repair ---------------------------
+
+
+def _setup_redirect(event: Event) -> HttpResponse:
+    return redirect("events:b2b_setup", slug=event.slug)
+
+
+@login_required
+@require_POST
+def slot_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    session = _session(event)
+    form = forms.SlotForm(request.POST)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for msg in errs:
+                messages.error(request, msg)
+        return _setup_redirect(event)
+    try:
+        services.add_time_slot(request.user, session, **form.cleaned_data)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("The slot was added."))
+    return _setup_redirect(event)
+
+
+@login_required
+@require_POST
+def slot_break(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = _managed_event(request, slug)
+    slot = get_object_or_404(TimeSlot, session__event=event, pk=pk)
+    try:
+        services.update_time_slot(request.user, slot, is_break=request.POST.get("is_break") == "1")
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    return _setup_redirect(event)
+
+
+@login_required
+@require_POST
+def slot_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = _managed_event(request, slug)
+    slot = get_object_or_404(TimeSlot, session__event=event, pk=pk)
+    try:
+        n = services.delete_time_slot(
+            request.user, slot, cascade=request.POST.get("cascade") == "1"
+        )
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The slot was removed (%(n)d meetings with it).") % {"n": n}
+            if n
+            else _("The slot was removed."),
+        )
+    return _setup_redirect(event)
+
+
+@login_required
+@require_POST
+def table_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    session = _session(event)
+    form = forms.TableForm(request.POST)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for msg in errs:
+                messages.error(request, msg)
+        return _setup_redirect(event)
+    try:
+        services.add_table(
+            request.user,
+            session,
+            number=form.cleaned_data["number"],
+            label=form.cleaned_data["label"],
+        )
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("The table was added."))
+    return _setup_redirect(event)
+
+
+@login_required
+@require_POST
+def table_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = _managed_event(request, slug)
+    table = get_object_or_404(Table, session__event=event, pk=pk)
+    try:
+        n = services.delete_table(request.user, table, cascade=request.POST.get("cascade") == "1")
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The table was removed (%(n)d meetings with it).") % {"n": n}
+            if n
+            else _("The table was removed."),
+        )
+    return _setup_redirect(event)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Organisers cancel any meeting (from the grid); a participant their own (from the agenda,
+    once published)."""
+    event = _event(slug)
+    session = _session(event)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related(
+            "session__event__region",
+            "request__requester__registration",
+            "request__recipient__registration",
+        ),
+        session=session,
+        pk=pk,
+    )
+    manager = permissions.can_manage_b2b(request.user, event)
+    if not manager and not (
+        permissions.is_meeting_participant(request.user, meeting) and session.agendas_published_at
+    ):
+        raise Http404
+    form = forms.CancelMeetingForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel_meeting(request.user, meeting, reason=reason)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("The meeting was cancelled; the other side is told by e-mail."))
+    if manager and request.POST.get("next") != "agenda":
+        return redirect("events:b2b_schedule", slug=event.slug)
+    return redirect("events:agenda", slug=event.slug)
+
+
+@login_required
+@require_POST
+def schedule_repair(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    session = _session(event)
+    try:
+        services.start_repair_run(request.user, session)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("The freed slots are being filled in the background."))
+    return redirect("events:b2b_schedule", slug=event.slug)
