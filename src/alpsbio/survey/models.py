@@ -337,3 +337,5 @@ class IndicatorImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.files}"
+
+from alpsbio.survey.models_analysis import AnalysisSnapshot  # noqa: E402, F401  (stored analysis)
