@@ -1,7 +1,10 @@
 """Who may do what with surveys and indicators: used by pages, admin and API alike.
 
-* Cluster managers (platform admins and regional managers) build surveys, open and close them,
-  and see response rates for the whole survey (aggregate counts only).
+* Cluster managers (platform admins and regional managers) create surveys and see response rates
+  for the whole survey (aggregate counts only). A survey's questionnaire is changed, and the
+  survey opened or closed, only by its owners (``can_edit_survey``): platform admins and the
+  manager who created it (every cluster manager for the shipped questionnaire, which has no
+  creator).
 * A regional manager invites and reminds only organisations of the regions they manage, and
   exports only the responses of those organisations (by the response's region for anonymous
   surveys); platform admins see everything.
@@ -26,7 +29,14 @@ def can_manage_surveys(user: Any) -> bool:
 
 
 def can_edit_survey(user: Any, survey: Survey) -> bool:
-    return base.is_cluster_manager(user)
+    """The survey's owners change its questionnaire and open or close it: platform admins, and
+    the cluster manager who created it. A survey without a creator (the questionnaire shipped
+    with the platform) belongs to every cluster manager."""
+    if base.is_platform_admin(user):
+        return True
+    if not base.is_cluster_manager(user):
+        return False
+    return survey.created_by_id is None or survey.created_by_id == user.pk
 
 
 def can_view_survey_results(user: Any, survey: Survey) -> bool:

@@ -283,16 +283,617 @@ def add_question(
     return question
 
 
-def delete_question(actor: Any, question: Question) -> None:
+# --- editing, reordering and deleting (the builder once questions exist) ---------------------
+#
+# Rules (docs/survey.md, "Changing a questionnaire"): while a survey is a draft everything may
+# change. Once it has been opened, texts (all languages), required/optional, conditions and the
+# order may still change, and each change is recorded in the audit trail with its before and
+# after; a question's type and identifier are fixed, an option that was chosen in an answer
+# cannot be removed, the bounds of an answered scale cannot move, a number's bounds cannot
+# exclude answers given, and an answered question (or a section holding one) cannot be deleted.
+
+_QUESTION_FIELDS = frozenset(
+    {
+        "key",
+        "qtype",
+        "text",
+        "help_text",
+        "required",
+        "choices",
+        "theme",
+        "min_value",
+        "max_value",
+        "condition_question",
+        "condition_op",
+        "condition_value",
+        "section",
+    }
+)
+
+
+def _lock_survey(survey: Survey) -> Survey:
+    """Serialise builder changes of one survey (call inside the transaction)."""
+    return Survey.objects.select_for_update().get(pk=survey.pk)
+
+
+def _answered_values(question: Question) -> set[str]:
+    """The option values (or scalar answers as text) chosen in any answer to ``question``."""
+    out: set[str] = set()
+    for value in Answer.objects.filter(question=question).values_list("value", flat=True):
+        if isinstance(value, list):
+            out.update(str(v) for v in value)
+        elif value is not None:
+            out.add(str(value))
+    return out
+
+
+def _ordered_questions(survey: Survey) -> list[Question]:
+    return list(
+        Question.objects.filter(section__survey=survey)
+        .select_related("section", "condition_question")
+        .order_by("section__position", "position", "pk")
+    )
+
+
+def _check_order(survey: Survey, field: str = "order") -> None:
+    """Every condition must point to an earlier question in the (new) questionnaire order."""
+    questions = _ordered_questions(survey)
+    index = {q.pk: i for i, q in enumerate(questions)}
+    for q in questions:
+        if q.condition_question_id is None:
+            continue
+        cond_index = index.get(q.condition_question_id)
+        if cond_index is None or cond_index >= index[q.pk]:
+            cond_key = q.condition_question.key if q.condition_question else "?"
+            raise ValidationError(
+                {
+                    field: _(
+                        "Question %(q)s is shown depending on %(c)s, so it must come after it."
+                    )
+                    % {"q": q.key, "c": cond_key}
+                }
+            )
+
+
+def _renumber(items: Sequence[Section | Question]) -> None:
+    for pos, item in enumerate(items):
+        if item.position != pos:
+            if isinstance(item, Section):
+                Section.objects.filter(pk=item.pk).update(position=pos)
+            else:
+                Question.objects.filter(pk=item.pk).update(position=pos)
+            item.position = pos
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in after
+        if before.get(k) != after.get(k)
+    }
+
+
+def _question_snapshot(q: Question) -> dict[str, Any]:
+    return {
+        "key": q.key,
+        "qtype": q.qtype,
+        "text": q.text,
+        "help_text": q.help_text,
+        "required": q.required,
+        "choices": q.choices,
+        "theme": q.theme,
+        "min_value": q.min_value,
+        "max_value": q.max_value,
+        "condition_question": q.condition_question.key if q.condition_question else None,
+        "condition_op": q.condition_op,
+        "condition_value": q.condition_value,
+        "section": q.section.key,
+    }
+
+
+def update_section(
+    actor: Any,
+    section: Section,
+    *,
+    key: str | None = None,
+    title: Mapping[str, str] | None = None,
+    intro: Mapping[str, str] | None = None,
+) -> Section:
+    """Re-word a section (any time) or change its identifier (draft only); audited with a diff."""
+    survey = section.survey
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        section = Section.objects.get(pk=section.pk)
+        before = {"key": section.key, "title": section.title, "intro": section.intro}
+        if key is not None and key != section.key:
+            if survey.status != Survey.Status.DRAFT:
+                raise ValidationError(
+                    {"key": _("The identifier is fixed once the survey has been opened.")}
+                )
+            key = _check_key(key)
+            if survey.sections.filter(key=key).exclude(pk=section.pk).exists():
+                raise ValidationError(
+                    {"key": _("This survey has a section with this identifier already.")}
+                )
+            section.key = key
+        if title is not None:
+            section.title = _translations(title, "title")
+        if intro is not None:
+            section.intro = _translations(intro, "intro", required=False)
+        after = {"key": section.key, "title": section.title, "intro": section.intro}
+        changes = _diff(before, after)
+        if changes:
+            section.save(update_fields=["key", "title", "intro"])
+            record(
+                "survey.section.update",
+                survey,
+                actor,
+                f"section {section.key}: {', '.join(sorted(changes))}",
+                {"section": section.pk, "changes": changes},
+            )
+    return section
+
+
+def update_question(actor: Any, question: Question, changes: Mapping[str, Any]) -> Question:
+    """Change a question: only the fields named in ``changes`` (see ``_QUESTION_FIELDS``).
+
+    ``condition_question`` is a ``Question`` or ``None`` (no condition); ``section`` a
+    ``Section`` of the same survey (the question moves to its end). Raises ``ValidationError``
+    keyed by field name; nothing is saved then.
+    """
+    unknown = set(changes) - _QUESTION_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in sorted(unknown)})
     survey = question.section.survey
     _require_manager(actor, survey)
-    _check_draft(survey)
     with transaction.atomic():
+        survey = _lock_survey(survey)
+        q = Question.objects.select_related("section", "condition_question").get(pk=question.pk)
+        before = _question_snapshot(q)
+        draft = survey.status == Survey.Status.DRAFT
+        answered = Answer.objects.filter(question=q).exists()
+        errors: dict[str, list[str]] = {}
+
+        def err(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if "key" in changes and str(changes["key"] or "").strip() != q.key:
+            if not draft:
+                err("key", _("The identifier is fixed once the survey has been opened."))
+            else:
+                try:
+                    new_key = _check_key(str(changes["key"] or ""))
+                    if (
+                        Question.objects.filter(section__survey=survey, key=new_key)
+                        .exclude(pk=q.pk)
+                        .exists()
+                    ):
+                        err("key", _("This survey has a question with this identifier already."))
+                    q.key = new_key
+                except ValidationError as exc:
+                    err("key", exc.message_dict["key"][0])
+        if "qtype" in changes and changes["qtype"] != q.qtype:
+            if changes["qtype"] not in QuestionType.values:
+                err("qtype", _("Unknown question type."))
+            elif not draft:
+                err(
+                    "qtype",
+                    _(
+                        "The type of a question cannot change once the survey has been opened: "
+                        "its answers would no longer fit. Add a new question to a copy of the "
+                        "survey instead."
+                    ),
+                )
+            else:
+                q.qtype = changes["qtype"]
+        for field in ("text", "help_text"):
+            if field in changes:
+                try:
+                    setattr(
+                        q, field, _translations(changes[field], field, required=field == "text")
+                    )
+                except ValidationError as exc:
+                    for m in exc.message_dict.get(field, []):
+                        err(field, m)
+        if "required" in changes:
+            q.required = bool(changes["required"])
+        # Options: re-label and add at any time; remove only options nobody chose.
+        is_choice = q.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE)
+        if "choices" in changes or "qtype" in changes:
+            try:
+                new_choices = _clean_choices(q.qtype, changes.get("choices", q.choices))
+            except ValidationError as exc:
+                for f, ms in exc.message_dict.items():
+                    for m in ms:
+                        err("choices" if f.startswith("choices") else f, m)
+                new_choices = q.choices
+            if is_choice and answered:
+                removed = {c["value"] for c in before["choices"]} - {
+                    c["value"] for c in new_choices
+                }
+                used = sorted(removed & _answered_values(q))
+                if used:
+                    err(
+                        "choices",
+                        _(
+                            "These options were chosen in answers already and cannot be "
+                            "removed: %(values)s. Re-label them instead."
+                        )
+                        % {"values": ", ".join(used)},
+                    )
+            q.choices = new_choices
+        if "theme" in changes and (changes["theme"] or "") != q.theme:
+            theme = changes["theme"] or ""
+            if theme and theme not in THEMES:
+                err("theme", _("Unknown theme."))
+            elif answered:
+                err("theme", _("The theme of an answered question cannot change."))
+            else:
+                q.theme = theme
+        if q.theme and q.qtype != QuestionType.SCALE:
+            err("theme", _("Only scale questions rate a theme."))
+        # Bounds.
+        for field in ("min_value", "max_value"):
+            if field in changes:
+                value = changes[field]
+                if value is not None and (
+                    not isinstance(value, int | float)
+                    or isinstance(value, bool)
+                    or math.isnan(value)
+                    or math.isinf(value)
+                ):
+                    err(field, _("Enter a number."))
+                else:
+                    setattr(q, field, value)
+        if q.qtype == QuestionType.SCALE:
+            for field in ("min_value", "max_value"):
+                value = getattr(q, field)
+                if value is not None and not float(value).is_integer():
+                    err(field, _("The bounds of a scale are whole numbers."))
+            if answered and (q.min_value, q.max_value) != (
+                before["min_value"],
+                before["max_value"],
+            ):
+                err(
+                    "min_value",
+                    _(
+                        "The bounds of an answered scale cannot change: the answers were "
+                        "given on the old scale."
+                    ),
+                )
+        elif q.qtype != QuestionType.NUMBER:
+            q.min_value = q.max_value = None
+        if q.min_value is not None and q.max_value is not None and q.min_value > q.max_value:
+            err("max_value", _("The maximum is below the minimum."))
+        if q.qtype == QuestionType.NUMBER and answered and "max_value" not in errors:
+            outside = [
+                v
+                for v in Answer.objects.filter(question=q).values_list("value", flat=True)
+                if isinstance(v, int | float)
+                and (
+                    (q.min_value is not None and v < q.min_value)
+                    or (q.max_value is not None and v > q.max_value)
+                )
+            ]
+            if outside:
+                err(
+                    "min_value",
+                    _("%(n)s answers given already fall outside these bounds.")
+                    % {"n": len(outside)},
+                )
+        # Moving to another section (at its end).
+        if "section" in changes and changes["section"] is not None:
+            target = changes["section"]
+            if not isinstance(target, Section) or target.survey_id != survey.pk:
+                err("section", _("Choose a section of the same survey."))
+            elif target.pk != q.section_id:
+                last = (
+                    target.questions.order_by("-position")
+                    .values_list("position", flat=True)
+                    .first()
+                )
+                q.section = target
+                q.position = (last + 1) if last is not None else 0
+        if errors:
+            raise ValidationError(errors)
+        old_section_id = before["section"]
+        q.save()
+        if q.section.key != old_section_id:
+            old = Section.objects.get(survey=survey, key=old_section_id)
+            _renumber(list(old.questions.order_by("position", "pk")))
+        # The condition, checked against the (new) order.
+        if {"condition_question", "condition_op", "condition_value"} & set(changes):
+            cond_q = changes.get("condition_question", q.condition_question)
+            op = str(changes.get("condition_op", q.condition_op) or "")
+            value = str(changes.get("condition_value", q.condition_value) or "").strip()
+            if cond_q is not None and not isinstance(cond_q, Question):
+                raise ValidationError({"condition_question": _("Choose a question.")})
+            if cond_q is not None:
+                cond_q = Question.objects.select_related("section").get(pk=cond_q.pk)
+                _check_condition(survey, q, cond_q, op, value)
+            q.condition_question = cond_q
+            q.condition_op = op if cond_q else ""
+            q.condition_value = value if cond_q else ""
+            q.save(update_fields=["condition_question", "condition_op", "condition_value"])
+        # Questions that depend on this one must still make sense with its new type/options.
+        for dep in q.dependants.select_related("section"):
+            try:
+                _check_condition(survey, dep, q, dep.condition_op, dep.condition_value)
+            except ValidationError as exc:
+                field = "qtype" if "qtype" in changes and before["qtype"] != q.qtype else "choices"
+                msgs = [m for ms in exc.message_dict.values() for m in ms]
+                raise ValidationError(
+                    {
+                        field: _("Question %(q)s depends on this one: %(m)s")
+                        % {"q": dep.key, "m": " ".join(msgs)}
+                    }
+                ) from exc
+        _check_order(survey, "section" if "section" in changes else "condition_question")
+        q.refresh_from_db()
+        diff = _diff(before, _question_snapshot(q))
+        if diff:
+            record(
+                "survey.question.update",
+                survey,
+                actor,
+                f"question {q.key}: {', '.join(sorted(diff))}",
+                {"question": q.pk, "answered": answered, "changes": diff},
+            )
+    return q
+
+
+def _can_delete(survey: Survey, questions: Sequence[Question], field: str) -> None:
+    if survey.status == Survey.Status.DRAFT:
+        return
+    ids = [q.pk for q in questions]
+    answered = sorted(
+        Question.objects.filter(pk__in=ids, answers__isnull=False)
+        .values_list("key", flat=True)
+        .distinct()
+    )
+    if answered:
+        raise ValidationError(
+            {
+                field: _(
+                    "Answered questions cannot be deleted once the survey has been opened: "
+                    "%(keys)s."
+                )
+                % {"keys": ", ".join(answered)}
+            }
+        )
+    dependants = sorted(
+        Question.objects.filter(condition_question__in=ids)
+        .exclude(pk__in=ids)
+        .values_list("key", flat=True)
+    )
+    if dependants:
+        raise ValidationError(
+            {
+                field: _("Remove the condition of %(keys)s first: they depend on this.")
+                % {"keys": ", ".join(dependants)}
+            }
+        )
+    if not Question.objects.filter(section__survey=survey).exclude(pk__in=ids).exists():
+        raise ValidationError({field: _("An opened survey keeps at least one question.")})
+
+
+def delete_question(actor: Any, question: Question) -> None:
+    """Delete a question: any time while a draft (conditions on it are removed), afterwards only
+    if nobody answered it and no question depends on it."""
+    survey = question.section.survey
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        question = Question.objects.select_related("section").get(pk=question.pk)
+        _can_delete(survey, [question], "__all__")
+        dependants = list(
+            Question.objects.filter(condition_question=question).values_list("key", flat=True)
+        )
         Question.objects.filter(condition_question=question).update(
             condition_question=None, condition_op="", condition_value=""
         )
-        record("survey.question.delete", survey, actor, f"question {question.key}")
+        record(
+            "survey.question.delete",
+            survey,
+            actor,
+            f"question {question.key}",
+            {"question": _question_snapshot(question), "conditions_removed": dependants},
+        )
+        section = question.section
         question.delete()
+        _renumber(list(section.questions.order_by("position", "pk")))
+
+
+def delete_section(actor: Any, section: Section) -> None:
+    """Delete a section and its questions, with the same rules as ``delete_question``."""
+    survey = section.survey
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        section = Section.objects.get(pk=section.pk)
+        questions = list(section.questions.select_related("section", "condition_question"))
+        _can_delete(survey, questions, "__all__")
+        ids = [q.pk for q in questions]
+        Question.objects.filter(condition_question__in=ids).exclude(pk__in=ids).update(
+            condition_question=None, condition_op="", condition_value=""
+        )
+        record(
+            "survey.section.delete",
+            survey,
+            actor,
+            f"section {section.key} ({len(questions)} questions)",
+            {"section": section.key, "questions": [q.key for q in questions]},
+        )
+        section.delete()
+        _renumber(list(survey.sections.order_by("position", "pk")))
+
+
+Layout = Sequence[tuple[int, Sequence[int]]]
+
+
+def _layout(survey: Survey) -> list[tuple[int, list[int]]]:
+    sections = list(survey.sections.order_by("position", "pk").values_list("pk", flat=True))
+    by_section: dict[int, list[int]] = {pk: [] for pk in sections}
+    for q_id, s_id in (
+        Question.objects.filter(section__survey=survey)
+        .order_by("position", "pk")
+        .values_list("pk", "section_id")
+    ):
+        by_section[s_id].append(q_id)
+    return [(pk, by_section[pk]) for pk in sections]
+
+
+def reorder_questionnaire(actor: Any, survey: Survey, layout: Layout) -> None:
+    """Set the order of sections and questions at once: ``[(section id, [question ids])...]``.
+
+    Every section and question of the survey must appear exactly once; a question may move to
+    another section. Refused (``order``) if a condition would point to a later question.
+    Allowed at any time: answers are stored per question, so exports and analysis follow.
+    """
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        current = _layout(survey)
+        _apply_layout(actor, survey, current, layout)
+
+
+def _apply_layout(
+    actor: Any, survey: Survey, current: Layout, layout: Layout, summary: str = ""
+) -> None:
+    section_ids = [s for s, _qs in current]
+    question_ids = sorted(q for _s, qs in current for q in qs)
+    try:
+        new_sections = [int(s) for s, _qs in layout]
+        new_questions = [int(q) for _s, qs in layout for q in qs]
+    except (TypeError, ValueError):
+        raise ValidationError({"order": _("Give section and question numbers.")}) from None
+    if sorted(new_sections) != sorted(section_ids) or sorted(new_questions) != question_ids:
+        raise ValidationError(
+            {
+                "order": _(
+                    "Give every section and every question of the survey exactly once "
+                    "(the questionnaire may have changed meanwhile: reload the page)."
+                )
+            }
+        )
+    if [(s, list(qs)) for s, qs in current] == [(int(s), [int(q) for q in qs]) for s, qs in layout]:
+        return
+    sections = {s.pk: s for s in survey.sections.all()}
+    questions = {q.pk: q for q in Question.objects.filter(section__survey=survey)}
+    for s_pos, (s_id, q_ids) in enumerate(layout):
+        Section.objects.filter(pk=int(s_id)).update(position=s_pos)
+        for q_pos, q_id in enumerate(q_ids):
+            q = questions[int(q_id)]
+            if q.position != q_pos or q.section_id != int(s_id):
+                Question.objects.filter(pk=q.pk).update(section_id=int(s_id), position=q_pos)
+    _check_order(survey)
+    keys_before = [(sections[s].key, [questions[q].key for q in qs]) for s, qs in current]
+    keys_after = [(sections[int(s)].key, [questions[int(q)].key for q in qs]) for s, qs in layout]
+    record(
+        "survey.reorder",
+        survey,
+        actor,
+        summary or _("questionnaire reordered"),
+        {
+            "before": [{"section": s, "questions": qs} for s, qs in keys_before],
+            "after": [{"section": s, "questions": qs} for s, qs in keys_after],
+        },
+    )
+
+
+def move_section(actor: Any, section: Section, direction: str) -> None:
+    """Move a section one place ``up`` or ``down``."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("Choose up or down.")})
+    survey = section.survey
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        current = _layout(survey)
+        new = [(s, list(qs)) for s, qs in current]
+        i = next(i for i, (s, _qs) in enumerate(new) if s == section.pk)
+        j = i - 1 if direction == "up" else i + 1
+        if not 0 <= j < len(new):
+            return
+        new[i], new[j] = new[j], new[i]
+        _apply_layout(actor, survey, current, new, f"section {section.key} moved {direction}")
+
+
+def move_question(actor: Any, question: Question, direction: str) -> None:
+    """Move a question one place ``up`` or ``down``; past the top or bottom of its section it
+    goes to the end of the previous section or the start of the next one."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("Choose up or down.")})
+    survey = question.section.survey
+    _require_manager(actor, survey)
+    with transaction.atomic():
+        survey = _lock_survey(survey)
+        current = _layout(survey)
+        new = [(s, list(qs)) for s, qs in current]
+        si = next(i for i, (_s, qs) in enumerate(new) if question.pk in qs)
+        qs = new[si][1]
+        qi = qs.index(question.pk)
+        if direction == "up":
+            if qi > 0:
+                qs[qi - 1], qs[qi] = qs[qi], qs[qi - 1]
+            elif si > 0:
+                qs.pop(qi)
+                new[si - 1][1].append(question.pk)
+            else:
+                return
+        else:
+            if qi + 1 < len(qs):
+                qs[qi + 1], qs[qi] = qs[qi], qs[qi + 1]
+            elif si + 1 < len(new):
+                qs.pop(qi)
+                new[si + 1][1].insert(0, question.pk)
+            else:
+                return
+        _apply_layout(actor, survey, current, new, f"question {question.key} moved {direction}")
+
+
+def copy_survey(actor: Any, survey: Survey, *, slug: str) -> Survey:
+    """A draft copy of ``survey``'s questionnaire (no invitations, no responses), owned by
+    ``actor``: the way to change question types once a survey has been opened."""
+    _require_manager(actor)
+    if not permissions.can_view_survey_results(actor, survey):
+        raise PermissionDenied(_("Only cluster managers may manage surveys."))
+    slug = _check_key(slug, "slug")
+    if Survey.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("A survey with this identifier exists already.")})
+    with transaction.atomic():
+        copy = Survey.objects.create(
+            slug=slug,
+            title=survey.title,
+            intro=survey.intro,
+            anonymous=survey.anonymous,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        mapping: dict[int, Question] = {}
+        for s in survey.sections.order_by("position", "pk"):
+            new_s = Section.objects.create(
+                survey=copy, key=s.key, title=s.title, intro=s.intro, position=s.position
+            )
+            for q in s.questions.order_by("position", "pk"):
+                mapping[q.pk] = Question.objects.create(
+                    section=new_s,
+                    key=q.key,
+                    qtype=q.qtype,
+                    text=q.text,
+                    help_text=q.help_text,
+                    required=q.required,
+                    choices=q.choices,
+                    theme=q.theme,
+                    min_value=q.min_value,
+                    max_value=q.max_value,
+                    condition_question=mapping.get(q.condition_question_id or 0),
+                    condition_op=q.condition_op,
+                    condition_value=q.condition_value,
+                    position=q.position,
+                )
+        record("survey.copy", copy, actor, f"survey {slug} copied from {survey.slug}")
+    return copy
 
 
 def open_survey(actor: Any, survey: Survey) -> Survey:
