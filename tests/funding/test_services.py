@@ -349,9 +349,10 @@ def test_indicator_registry_counts_and_survives_failing_providers(project: Fundi
 
     register_indicator_source("test_counter", counter)
     register_indicator_source("test_broken", broken)
-    services.add_indicator(None, project, "OI1", "Counted", 10, "test_counter")
-    services.add_indicator(None, project, "OI2", "Broken", 10, "test_broken")
-    services.add_indicator(None, project, "OI3", "Built-in events", 10, "events_held")
+    wp = project.work_packages.first()
+    services.add_indicator(None, project, "OI1", "Counted", 10, "test_counter", wp)
+    services.add_indicator(None, project, "OI2", "Broken", 10, "test_broken", wp)
+    services.add_indicator(None, project, "OI3", "Built-in events", 10, "events_held", wp)
     rows = {r.code: r for r in queries.indicator_table(project)}
     assert rows["OI1"].per_period == [3] * 6
     assert rows["OI1"].achieved == 18

@@ -7,13 +7,18 @@ same ``alpsbio.funding.permissions`` checks as the pages decide what the caller 
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from decimal import Decimal
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict
 
 from alpsbio.api.auth import write_auth
 from alpsbio.directory.models import Organisation
@@ -24,6 +29,7 @@ from alpsbio.funding.models import (
     ExchangeRate,
     ExpenditureItem,
     FundingProject,
+    OutputIndicator,
     PartnerReport,
     PaymentClaim,
     ProjectPartner,
@@ -94,12 +100,32 @@ class CodeTitleIn(Schema):
     due_date: dt.date | None = None
 
 
+class ScopeIn(Schema):
+    """What narrows the source down (the keys a source accepts: ``SCOPE_KEYS``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_types: list[str] = Field(default_factory=list, max_length=20)
+    networks: list[str] = Field(default_factory=list, max_length=50)
+    regions: list[Annotated[str, Field(min_length=2, max_length=5)]] = Field(
+        default_factory=list, max_length=50
+    )
+    partners_only: bool = False
+    survey: str = Field("", max_length=80)
+
+
 class IndicatorIn(Schema):
     code: str = Field(..., min_length=1, max_length=20)
     name: str = Field(..., min_length=1, max_length=200)
     target: int = Field(0, ge=0)
-    source_code: str = Field("", max_length=40)
-    work_package_id: int | None = None
+    source_code: str = Field(..., min_length=1, max_length=40)
+    work_package_id: int
+    scope: ScopeIn | None = None
+
+
+class IndicatorChangeIn(Schema):
+    target: int | None = Field(None, ge=0)
+    scope: ScopeIn | None = None
 
 
 class ProgressIn(Schema):
@@ -266,12 +292,28 @@ class RateOut(Schema):
 
 
 class IndicatorOut(Schema):
+    id: int
     code: str
     name: str
+    work_package_id: int
+    work_package: str
     target: int
     source_code: str
+    source_label: str
+    scope: dict[str, Any]
+    scope_text: str
+    periods: list[int]
     per_period: list[int | None]
     achieved: int | None
+    progress: str | None
+
+
+class AttachmentOut(Schema):
+    item_id: int
+    name: str
+    size: int | None
+    content_type: str
+    url: str
 
 
 def _report_out(report: PartnerReport) -> dict[str, Any]:
@@ -377,19 +419,37 @@ def dashboard(
     ]
 
 
+def _indicator_out(row: queries.IndicatorRow, periods: list[int]) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "code": row.code,
+        "name": row.name,
+        "work_package_id": row.work_package_id,
+        "work_package": row.work_package,
+        "target": row.target,
+        "source_code": row.source_code,
+        "source_label": row.source_label,
+        "scope": row.scope,
+        "scope_text": row.scope_text,
+        "periods": periods,
+        "per_period": row.per_period,
+        "achieved": row.achieved,
+        "progress": str(row.progress) if row.progress is not None else None,
+    }
+
+
 @router.get("/projects/{pk}/indicators", response=list[IndicatorOut])
-def indicators(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+def indicators(
+    request: HttpRequest, pk: int, work_package_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Output indicators per work package: target, count per reporting period (``periods``
+    gives the period numbers), achieved and progress (% of target), counted from the platform."""
     project, _access = _project(request, pk)
+    periods = list(project.periods.values_list("number", flat=True))
     return [
-        {
-            "code": r.code,
-            "name": r.name,
-            "target": r.target,
-            "source_code": r.source_code,
-            "per_period": r.per_period,
-            "achieved": r.achieved,
-        }
+        _indicator_out(r, periods)
         for r in queries.indicator_table(project)
+        if work_package_id is None or r.work_package_id == work_package_id
     ]
 
 
@@ -424,15 +484,36 @@ def add_deliverable(request: HttpRequest, pk: int, payload: CodeTitleIn) -> Stat
 @router.post("/projects/{pk}/indicators", response={201: Created})
 def add_indicator(request: HttpRequest, pk: int, payload: IndicatorIn) -> Status[dict[str, int]]:
     project, _access = _project(request, pk)
-    wp = (
-        get_object_or_404(project.work_packages, pk=payload.work_package_id)
-        if payload.work_package_id
-        else None
-    )
+    wp = project.work_packages.filter(pk=payload.work_package_id).first()
+    if wp is None:
+        raise ValidationError({"work_package_id": "Not a work package of this project."})
     indicator = services.add_indicator(
-        request.user, project, payload.code, payload.name, payload.target, payload.source_code, wp
+        request.user,
+        project,
+        payload.code,
+        payload.name,
+        payload.target,
+        payload.source_code,
+        wp,
+        payload.scope.dict() if payload.scope is not None else {},
     )
     return Status(201, {"id": indicator.pk})
+
+
+@router.patch("/indicators/{pk}", response=IndicatorOut)
+def change_indicator(request: HttpRequest, pk: int, payload: IndicatorChangeIn) -> dict[str, Any]:
+    """Change an indicator's target or scope; the counts follow from the data."""
+    indicator = get_object_or_404(OutputIndicator.objects.select_related("project"), pk=pk)
+    project, _access = _project(request, indicator.project_id)
+    services.change_indicator(
+        request.user,
+        indicator,
+        target=payload.target,
+        scope=payload.scope.dict() if payload.scope is not None else None,
+    )
+    periods = list(project.periods.values_list("number", flat=True))
+    row = next(r for r in queries.indicator_table(project) if r.pk == indicator.pk)
+    return _indicator_out(row, periods)
 
 
 @router.post("/projects/{pk}/periods/{number}/progress", response={201: Created})
@@ -607,11 +688,71 @@ def get_report(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.post("/reports/{pk}/items", response={201: ItemOut})
 def add_item(request: HttpRequest, pk: int, payload: ItemIn) -> Status[dict[str, Any]]:
-    """Declare an expenditure item (attachments are uploaded through the report page)."""
+    """Declare an expenditure item (attach its invoice with ``POST /items/{id}/attachment``)."""
     report = _report(request, pk)
     item = services.add_expenditure(request.user, report, **payload.dict())
     out = _report_out(report)
     return Status(201, next(i for i in out["items"] if i["id"] == item.pk))
+
+
+def _attachment_out(request: HttpRequest, item: ExpenditureItem) -> dict[str, Any]:
+    name = Path(item.attachment.name or "").name
+    try:
+        size: int | None = item.attachment.size
+    except OSError:
+        size = None
+    return {
+        "item_id": item.pk,
+        "name": name,
+        "size": size,
+        "content_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "url": reverse("api-v1:download_attachment", kwargs={"pk": item.pk}),
+    }
+
+
+def _item(request: HttpRequest, pk: int) -> ExpenditureItem:
+    """An item the caller may see (the same check as the report page's)."""
+    item = get_object_or_404(
+        ExpenditureItem.objects.select_related("report__partner__project"), pk=pk
+    )
+    if not perms.can_view_partner(request.user, item.report.partner):
+        raise PermissionDenied
+    return item
+
+
+@router.post("/items/{pk}/attachment", response={201: AttachmentOut})
+def upload_attachment(
+    request: HttpRequest, pk: int, attachment: Annotated[UploadedFile, File()]
+) -> Status[dict[str, Any]]:
+    """Attach the invoice to an item (multipart field ``attachment``; PDF, PNG, JPEG or an
+    office document, at most 10 MB; replaces an earlier one). Only in a draft report, by the
+    partner itself or the lead partner."""
+    item = services.attach_document(request.user, _item(request, pk), attachment)
+    return Status(201, _attachment_out(request, item))
+
+
+@router.get("/reports/{pk}/attachments", response=list[AttachmentOut])
+def list_attachments(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    report = _report(request, pk)
+    return [
+        _attachment_out(request, item)
+        for item in report.items.exclude(attachment="").order_by("pk")
+    ]
+
+
+@router.get("/items/{pk}/attachment", url_name="download_attachment")
+def download_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """The attached file itself (``Content-Disposition: attachment``)."""
+    item = _item(request, pk)
+    if not item.attachment:
+        raise Http404
+    name = Path(item.attachment.name or "attachment").name
+    return FileResponse(
+        item.attachment.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
 
 
 @router.post("/reports/{pk}/submit", response=ReportOut)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -61,3 +62,30 @@ def bar_chart(rows: Sequence[Row], title: str) -> SafeString:
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic value above is escaped
+
+
+def dimension_titles() -> dict[str, str]:
+    return {
+        "partner": _("Planned and spent per partner"),
+        "category": _("per cost category"),
+        "work_package": _("per work package"),
+        "period": _("per period"),
+    }
+
+
+def chart_sections(tables: Mapping[str, Sequence[Row]]) -> list[dict[str, Any]]:
+    """Per dimension its rows and one chart per currency (EUR and CHF bars never share a
+    scale): the dashboard and the printable PDF report show the same charts."""
+    titles = dimension_titles()
+    return [
+        {
+            "dim": dim,
+            "title": titles[dim],
+            "rows": rows,
+            "charts": [
+                bar_chart([r for r in rows if r.currency == c], f"{titles[dim]} ({c})")
+                for c in sorted({r.currency for r in rows})
+            ],
+        }
+        for dim, rows in tables.items()
+    ]

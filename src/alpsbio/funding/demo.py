@@ -178,14 +178,35 @@ CATEGORY_WEIGHTS = [
     (CostCategory.EXTERNAL, 25),
     (CostCategory.EQUIPMENT, 5),
 ]
-INDICATORS = [
-    ("OI1", "Transnational events held", 12, "events_held", 3),
-    ("OI2", "Participants in events", 600, "event_participants", 3),
-    ("OI3", "B2B meetings", 400, "b2b_meetings", 3),
-    ("OI4", "Expressions of interest", 150, "expressions_of_interest", 3),
-    ("OI5", "Cooperation agreements", 20, "cooperation_agreements", 3),
-    ("OI6", "Survey respondents", 300, "survey_respondents", 4),
-]
+#: The cluster's six regions (NUTS prefixes): Rhône-Alpes, Lombardia, Piemonte, Western
+#: Switzerland, Tirol, Bayern.
+CLUSTER_REGIONS = ["FRK2", "ITC4", "ITC1", "CH01", "CH02", "AT33", "DE2"]
+INFO_EVENTS = ["network_launch", "workshop", "summer_school"]
+PARTNERING_EVENTS = ["partnering_day", "convention", "conference"]
+#: The platform's own territorial survey (survey/seed/cluster_survey.json).
+TERRITORIAL_SURVEY = "alps-bio-territorial-survey"
+# (code, name, illustrative target, source, work package, scope): every value is counted from
+# the events, matching and survey modules within the scope, never typed.
+INDICATORS: list[tuple[str, str, int, str, int, dict[str, Any]]] = [
+    ("OI1.1", "Events organised by the project partners", 12, "events_held", 1,
+     {"partners_only": True}),
+    ("OI2.1", "Network launches, workshops and summer schools held", 8, "events_held", 2,
+     {"event_types": INFO_EVENTS, "regions": CLUSTER_REGIONS}),
+    ("OI2.2", "Participants in information and training events", 300, "event_participants", 2,
+     {"event_types": INFO_EVENTS, "regions": CLUSTER_REGIONS}),
+    ("OI3.1", "Partnering days and conventions held", 4, "events_held", 3,
+     {"event_types": PARTNERING_EVENTS}),
+    ("OI3.2", "Participants in partnering events", 400, "event_participants", 3,
+     {"event_types": PARTNERING_EVENTS}),
+    ("OI3.3", "B2B meetings held at partnering events", 400, "b2b_meetings", 3,
+     {"event_types": PARTNERING_EVENTS}),
+    ("OI3.4", "Expressions of interest from the cluster regions", 150,
+     "expressions_of_interest", 3, {"regions": CLUSTER_REGIONS}),
+    ("OI3.5", "Cooperation agreements from the cluster regions", 20,
+     "cooperation_agreements", 3, {"regions": CLUSTER_REGIONS}),
+    ("OI4.1", "Respondents to the territorial survey", 300, "survey_respondents", 4,
+     {"survey": TERRITORIAL_SURVEY, "regions": CLUSTER_REGIONS}),
+]  # fmt: skip
 
 
 def _region(code: str) -> Region | None:
@@ -281,8 +302,8 @@ def load_demo() -> FundingProject:
     for number, title, _weight in WORK_PACKAGES:
         services.add_work_package(None, project, number, title)
     wps = {wp.number: wp for wp in project.work_packages.all()}
-    for code, name, target, source, wp_number in INDICATORS:
-        services.add_indicator(None, project, code, name, target, source, wps[wp_number])
+    for code, name, target, source, wp_number, scope in INDICATORS:
+        services.add_indicator(None, project, code, name, target, source, wps[wp_number], scope)
     eu = [p for p in PARTNERS if "weight" in p]
     eu_totals = dict(
         zip([p["name"] for p in eu], allocate(TOTAL, [p["weight"] for p in eu]), strict=True)

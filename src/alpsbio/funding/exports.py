@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from alpsbio.funding import queries
+from alpsbio.funding import charts, queries
 from alpsbio.funding.models import FundingProject, PartnerReport
 
 DIMENSION_TITLES = {
@@ -100,13 +100,94 @@ def to_xlsx(project: FundingProject, partner_ids: Any = None) -> bytes:
             for cell in ws[ws.max_row][2:5]:
                 cell.number_format = "#,##0.00"
         ws.column_dimensions["A"].width = 48
+    _indicator_sheet(wb, project)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
+def indicators_csv(project: FundingProject) -> str:
+    """One row per output indicator x reporting period, with the work package, the source and
+    its scope, the count, the cumulative count and the target."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "work_package",
+            "indicator",
+            "name",
+            "source",
+            "scope",
+            "period",
+            "start",
+            "end",
+            "count",
+            "to_date",
+            "target",
+        ]
+    )
+    periods = list(project.periods.all())
+    for row in queries.indicator_table(project):
+        for i, period in enumerate(periods):
+            value = row.per_period[i]
+            to_date = row.to_date(i)
+            writer.writerow(
+                [
+                    f"WP{row.work_package_number}",
+                    row.code,
+                    row.name,
+                    row.source_code,
+                    row.scope_text,
+                    period.number,
+                    period.start_date.isoformat(),
+                    period.end_date.isoformat(),
+                    "" if value is None else value,
+                    "" if to_date is None else to_date,
+                    row.target,
+                ]
+            )
+    return out.getvalue()
+
+
+def _indicator_sheet(wb: Workbook, project: FundingProject) -> None:
+    ws = wb.create_sheet(_("Indicators"))
+    periods = list(project.periods.all())
+    ws.append(
+        [
+            _("Work package"),
+            _("Indicator"),
+            _("Counted from"),
+            _("Scope"),
+            *[f"P{p.number}" for p in periods],
+            _("Achieved"),
+            _("Target"),
+            "%",
+        ]
+    )
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in queries.indicator_table(project):
+        ws.append(
+            [
+                row.work_package,
+                f"{row.code} {row.name}",
+                row.source_label,
+                row.scope_text,
+                *row.per_period,
+                row.achieved,
+                row.target,
+                float(row.progress) if row.progress is not None else None,
+            ]
+        )
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 36
+
+
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
-    html = render_to_string(template, context)
+    return html_to_pdf(render_to_string(template, context))
+
+
+def html_to_pdf(html: str) -> bytes:
     with warnings.catch_warnings():
         # WeasyPrint announces that a future version will need Debian's libharfbuzz-subset0;
         # today's output is complete without it.
@@ -116,20 +197,25 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
         return bytes(HTML(string=html).write_pdf())
 
 
-def report_pdf(project: FundingProject, partner_ids: Any = None) -> bytes:
-    return _pdf(
+def report_html(project: FundingProject, partner_ids: Any = None) -> str:
+    """The printable report's HTML: the dashboard's tables and SVG charts (planned, declared,
+    certified and absorption per partner, category, work package and period), the forecast and
+    the output indicators per work package and period."""
+    tables = _tables(project, partner_ids)
+    return render_to_string(
         "funding/pdf_report.html",
         {
             "project": project,
-            "tables": {
-                str(DIMENSION_TITLES[dim]): rows
-                for dim, rows in _tables(project, partner_ids).items()
-            },
-            "forecast": queries.forecast(project, partner_ids),
-            "indicators": queries.indicator_table(project),
+            "sections": charts.chart_sections(tables),
+            "forecast": queries.forecast(project, partner_ids, tables["period"]),
+            "indicator_groups": queries.indicators_by_work_package(project),
             "periods": list(project.periods.all()),
         },
     )
+
+
+def report_pdf(project: FundingProject, partner_ids: Any = None) -> bytes:
+    return html_to_pdf(report_html(project, partner_ids))
 
 
 def certificate_pdf(report: PartnerReport) -> bytes:

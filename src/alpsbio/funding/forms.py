@@ -13,6 +13,7 @@ from alpsbio.funding.models import (
     LegalStatus,
     PartnerRole,
     ProjectRoleKind,
+    SourceKind,
 )
 
 
@@ -63,11 +64,43 @@ class ActivityForm(forms.Form):
 
 
 class IndicatorForm(forms.Form):
+    """An output indicator of a work package: a source counted by the platform and its scope.
+    The choices (sources, event types, networks, surveys) are set by the view."""
+
     code = forms.CharField(label=_("Code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=200)
+    work_package = forms.IntegerField(label=_("Work package (number)"), min_value=1)
     target = forms.IntegerField(label=_("Target"), min_value=0)
-    source_code = forms.ChoiceField(label=_("Counted from"), required=False)
-    work_package = forms.IntegerField(label=_("Work package"), required=False)
+    source_code = forms.ChoiceField(label=_("Counted from"))
+    event_types = forms.MultipleChoiceField(
+        label=_("Scope: event types (events, participants, B2B meetings)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    networks = forms.MultipleChoiceField(
+        label=_("Scope: thematic networks (events)"), required=False
+    )
+    regions = forms.CharField(
+        label=_("Scope: NUTS regions"),
+        max_length=200,
+        required=False,
+        help_text=_("Code prefixes separated by spaces, e.g. FRK2 ITC4 CH0."),
+    )
+    partners_only = forms.BooleanField(
+        label=_("Scope: only the project's partners (organised by or made by them)"),
+        required=False,
+    )
+    survey = forms.ChoiceField(label=_("Scope: survey (respondents)"), required=False)
+
+    def scope(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "event_types": list(data.get("event_types") or []),
+            "networks": list(data.get("networks") or []),
+            "regions": (data.get("regions") or "").split(),
+            "partners_only": bool(data.get("partners_only")),
+            "survey": data.get("survey") or "",
+        }
 
 
 class PartnerForm(forms.Form):
@@ -77,8 +110,9 @@ class PartnerForm(forms.Form):
         ("swiss", _("Swiss federal + cantonal funding (CHF)")),
     ]
     organisation = forms.IntegerField(
-        label=_("Organisation (directory ID)"),
-        help_text=_("The number in the organisation's directory address."),
+        label=_("Organisation"),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Pick the organisation from the directory search.")},
     )
     role = forms.ChoiceField(label=_("Role"), choices=PartnerRole.choices)
     legal_status = forms.ChoiceField(label=_("Legal status"), choices=LegalStatus.choices)
@@ -92,6 +126,17 @@ class PartnerForm(forms.Form):
         min_value=Decimal("0"),
         max_value=Decimal("1"),
     )
+
+
+def partner_funding_plan(scheme: str, rate: Decimal) -> tuple[str, dict[str, Decimal]]:
+    """The partner's currency and co-financing plan for a funding scheme of ``PartnerForm``."""
+    if scheme == "swiss":
+        return "CHF", {
+            SourceKind.SWISS_FEDERAL: rate,
+            SourceKind.SWISS_CANTONAL: 1 - rate,
+        }
+    national = SourceKind.NATIONAL_PUBLIC if scheme == "eu_public" else SourceKind.NATIONAL_PRIVATE
+    return "EUR", {SourceKind.EU_FUND: rate, national: 1 - rate}
 
 
 class RoleForm(forms.Form):

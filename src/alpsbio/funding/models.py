@@ -174,20 +174,25 @@ class Deliverable(models.Model):
 
 
 class OutputIndicator(models.Model):
-    """A target; when ``source_code`` names a registered provider the achieved value is counted
-    from the platform's data (see ``alpsbio.funding.indicators``), never typed."""
+    """A work package's target; the achieved value per reporting period is counted from the
+    platform's data by the source ``source_code`` narrowed by ``scope`` (see
+    ``alpsbio.funding.indicators``), never typed."""
 
     project = models.ForeignKey(FundingProject, on_delete=models.CASCADE, related_name="indicators")
     work_package = models.ForeignKey(
-        WorkPackage, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+        WorkPackage,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("work package"),
     )
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     target = models.PositiveIntegerField(_("target"), default=0)
-    source_code = models.CharField(_("counted from"), max_length=40, blank=True)
+    source_code = models.CharField(_("counted from"), max_length=40)
+    scope: models.JSONField[Any] = models.JSONField(_("scope"), default=dict, blank=True)
 
     class Meta:
-        ordering = ["project", "code"]
+        ordering = ["project", "work_package__number", "code"]
         unique_together = [("project", "code")]
         verbose_name = _("output indicator")
         verbose_name_plural = _("output indicators")

@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from alpsbio.core.models import AuditEntry
 from alpsbio.core.money import quantize
-from alpsbio.funding.indicators import count_indicator
+from alpsbio.directory.models import Organisation
+from alpsbio.funding.indicators import count_indicator, source_label
 from alpsbio.funding.models import (
     BudgetLine,
     CostCategory,
@@ -321,6 +323,22 @@ def project_summary(project: FundingProject) -> dict[str, Any]:
     }
 
 
+def describe_scope(scope: dict[str, Any]) -> str:
+    """The scope in words, e.g. "types: conference; regions: FRK2; organised by partners"."""
+    parts = []
+    if scope.get("event_types"):
+        parts.append(_("types: %(v)s") % {"v": ", ".join(scope["event_types"])})
+    if scope.get("networks"):
+        parts.append(_("networks: %(v)s") % {"v": ", ".join(scope["networks"])})
+    if scope.get("regions"):
+        parts.append(_("regions: %(v)s") % {"v": ", ".join(scope["regions"])})
+    if scope.get("partners_only"):
+        parts.append(_("the project's partners only"))
+    if scope.get("survey"):
+        parts.append(_("survey: %(v)s") % {"v": scope["survey"]})
+    return "; ".join(parts) or _("whole platform")
+
+
 @dataclass
 class IndicatorRow:
     code: str
@@ -329,34 +347,103 @@ class IndicatorRow:
     source_code: str
     work_package: str
     per_period: list[int | None]
+    pk: int = 0
+    work_package_id: int = 0
+    work_package_number: int = 0
+    scope: dict[str, Any] = field(default_factory=dict)
+    source_label: str = ""
 
     @property
     def achieved(self) -> int | None:
         values = [v for v in self.per_period if v is not None]
         return sum(values) if values else None
 
+    @property
+    def progress(self) -> Decimal | None:
+        """Achieved as a percentage of the target (None without a target or a count)."""
+        if not self.target or self.achieved is None:
+            return None
+        return (Decimal(self.achieved) / self.target * 100).quantize(Decimal("0.1"))
 
-def indicator_table(project: FundingProject) -> list[IndicatorRow]:
-    periods = list(project.periods.all())
+    @property
+    def scope_text(self) -> str:
+        return describe_scope(self.scope)
+
+    def to_date(self, index: int) -> int | None:
+        """Cumulative count up to and including period ``index`` (0-based)."""
+        values = [v for v in self.per_period[: index + 1] if v is not None]
+        return sum(values) if values else None
+
+
+@dataclass
+class WorkPackageIndicators:
+    number: int
+    title: str
+    rows: list[IndicatorRow]
+
+
+def indicator_table(project: FundingProject, counted: bool = True) -> list[IndicatorRow]:
+    """Every indicator with its count per reporting period (one count per indicator x period,
+    from the source within the indicator's scope), ordered by work package and code.
+    ``counted=False``: the definitions only (no counting)."""
+    periods = list(project.periods.all()) if counted else []
     rows = []
-    for ind in project.indicators.select_related("work_package"):
+    for ind in project.indicators.select_related("work_package").order_by(
+        "work_package__number", "code"
+    ):
         values = [
-            count_indicator(ind.source_code, project, p.start_date, p.end_date)
-            if ind.source_code
-            else None
+            count_indicator(ind.source_code, project, p.start_date, p.end_date, ind.scope)
             for p in periods
         ]
         rows.append(
             IndicatorRow(
-                ind.code,
-                ind.name,
-                ind.target,
-                ind.source_code,
-                str(ind.work_package) if ind.work_package else "",
-                values,
+                code=ind.code,
+                name=ind.name,
+                target=ind.target,
+                source_code=ind.source_code,
+                work_package=str(ind.work_package),
+                per_period=values,
+                pk=ind.pk,
+                work_package_id=ind.work_package_id,
+                work_package_number=ind.work_package.number,
+                scope=dict(ind.scope or {}),
+                source_label=source_label(ind.source_code),
             )
         )
     return rows
+
+
+def indicators_by_work_package(
+    project: FundingProject, rows: list[IndicatorRow] | None = None
+) -> list[WorkPackageIndicators]:
+    """The indicator table grouped per work package (work packages without one are left out)."""
+    if rows is None:
+        rows = indicator_table(project)
+    groups: dict[int, WorkPackageIndicators] = {}
+    for wp in project.work_packages.all():
+        groups[wp.pk] = WorkPackageIndicators(wp.number, wp.title, [])
+    for row in rows:
+        groups[row.work_package_id].rows.append(row)
+    return [g for g in groups.values() if g.rows]
+
+
+def partner_candidates(project: FundingProject, text: str, limit: int = 20) -> list[Organisation]:
+    """Directory organisations matching ``text`` (name, short name, acronym or city) that are
+    not partners of ``project`` yet: the partner picker's results."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        Organisation.objects.filter(is_active=True)
+        .filter(
+            Q(legal_name__icontains=text)
+            | Q(short_name__icontains=text)
+            | Q(acronyms__icontains=text)
+            | Q(city__icontains=text)
+        )
+        .exclude(funding_partnerships__project=project)
+        .order_by("legal_name", "pk")[:limit]
+    )
 
 
 def budget_matrix(partner: ProjectPartner) -> dict[str, Any]:

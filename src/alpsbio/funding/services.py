@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -35,7 +36,14 @@ from alpsbio.core.money import (
     split_shares,
     to_decimal,
 )
+from alpsbio.directory.models import Network
 from alpsbio.funding import permissions as perms
+from alpsbio.funding.indicators import (
+    KNOWN_CODES,
+    SCOPE_KEYS,
+    normalise_scope,
+    registered_sources,
+)
 from alpsbio.funding.models import (
     ENTERED_CATEGORIES,
     Activity,
@@ -78,6 +86,18 @@ ALLOWED_ATTACHMENTS = {
     ".odt": {b"PK\x03\x04"},
     ".ods": {b"PK\x03\x04"},
 }
+#: Content types a client may declare per file type (besides the generic ones below).
+ATTACHMENT_TYPES = {
+    ".pdf": {"application/pdf"},
+    ".png": {"image/png"},
+    ".jpg": {"image/jpeg"},
+    ".jpeg": {"image/jpeg"},
+    ".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    ".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    ".odt": {"application/vnd.oasis.opendocument.text"},
+    ".ods": {"application/vnd.oasis.opendocument.spreadsheet"},
+}
+GENERIC_CONTENT_TYPES = {"application/octet-stream", "binary/octet-stream"}
 SWISS_KINDS = {SourceKind.SWISS_FEDERAL, SourceKind.SWISS_CANTONAL}
 
 
@@ -271,6 +291,55 @@ def add_deliverable(
 
 
 @transaction.atomic
+def _check_scope(
+    code: str, scope: Mapping[str, Any] | None, check_survey: bool = True
+) -> dict[str, Any]:
+    """The indicator's scope, cleaned, or field-level errors (``scope.<key>``). The system
+    (``actor=None``, e.g. the demo naming the platform's seed survey, which may be loaded after
+    it) skips the survey's existence check."""
+    try:
+        clean = normalise_scope(code, scope)
+    except ValueError as exc:
+        key = str(exc)
+        allowed = ", ".join(sorted(SCOPE_KEYS.get(code, ()))) or "-"
+        raise ValidationError(
+            {
+                f"scope.{key}": _("Not a scope of this source (possible: %(keys)s).")
+                % {"keys": allowed}
+            }
+        ) from exc
+    errors: dict[str, str] = {}
+    if clean.get("networks"):
+        known = set(
+            Network.objects.filter(slug__in=clean["networks"]).values_list("slug", flat=True)
+        )
+        if missing := [n for n in clean["networks"] if n not in known]:
+            errors["scope.networks"] = _("Unknown networks: %(n)s.") % {"n": ", ".join(missing)}
+    if clean.get("event_types"):
+        try:
+            field = apps.get_model("events", "Event")._meta.get_field("event_type")
+            choices = {str(value) for value, _label in field.choices or []}
+        except LookupError:
+            choices = set(clean["event_types"])
+        if missing := [t for t in clean["event_types"] if t not in choices]:
+            errors["scope.event_types"] = _("Unknown event types: %(t)s.") % {
+                "t": ", ".join(missing)
+            }
+    if clean.get("survey") and check_survey:
+        try:
+            survey_model = apps.get_model("survey", "Survey")
+        except LookupError:
+            survey_model = None
+        if (
+            survey_model is not None
+            and not survey_model._default_manager.filter(slug=clean["survey"]).exists()
+        ):
+            errors["scope.survey"] = _("No survey with this identifier.")
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
 def add_indicator(
     actor: Any,
     project: FundingProject,
@@ -279,12 +348,24 @@ def add_indicator(
     target: int = 0,
     source_code: str = "",
     work_package: WorkPackage | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> OutputIndicator:
+    """An output indicator of a work package, counted from ``source_code`` within ``scope``."""
     _deny(_access(actor, project).manages)
+    errors: dict[str, str] = {}
     if project.indicators.filter(code=code).exists():
-        raise ValidationError({"code": _("This code is taken.")})
-    if work_package is not None and work_package.project_id != project.pk:
-        raise ValidationError({"work_package": _("Not a work package of this project.")})
+        errors["code"] = _("This code is taken.")
+    if work_package is None:
+        errors["work_package"] = _("Choose the work package the indicator belongs to.")
+    elif work_package.project_id != project.pk:
+        errors["work_package"] = _("Not a work package of this project.")
+    if source_code not in registered_sources() and source_code not in KNOWN_CODES:
+        errors["source_code"] = _("Choose a source the platform counts.")
+    if target < 0:
+        errors["target"] = _("The target cannot be negative.")
+    if errors or work_package is None:
+        raise ValidationError(errors)
+    clean_scope = _check_scope(source_code, scope, check_survey=actor is not None)
     indicator = OutputIndicator.objects.create(
         project=project,
         code=code,
@@ -292,8 +373,37 @@ def add_indicator(
         target=target,
         source_code=source_code,
         work_package=work_package,
+        scope=clean_scope,
     )
-    _audit("funding.indicator_added", indicator, actor, str(indicator))
+    _audit("funding.indicator_added", indicator, actor, str(indicator), {"scope": clean_scope})
+    return indicator
+
+
+@transaction.atomic
+def change_indicator(
+    actor: Any,
+    indicator: OutputIndicator,
+    *,
+    target: int | None = None,
+    scope: Mapping[str, Any] | None = None,
+) -> OutputIndicator:
+    """Change an indicator's target or scope (the counts follow; nothing is typed)."""
+    _deny(_access(actor, indicator.project).manages)
+    before = {"target": indicator.target, "scope": indicator.scope}
+    if target is not None:
+        if target < 0:
+            raise ValidationError({"target": _("The target cannot be negative.")})
+        indicator.target = target
+    if scope is not None:
+        indicator.scope = _check_scope(indicator.source_code, scope, actor is not None)
+    indicator.save(update_fields=["target", "scope"])
+    _audit(
+        "funding.indicator_changed",
+        indicator,
+        actor,
+        str(indicator),
+        {"before": before, "after": {"target": indicator.target, "scope": indicator.scope}},
+    )
     return indicator
 
 
@@ -679,14 +789,31 @@ def create_report(actor: Any, partner: ProjectPartner, period: ReportingPeriod) 
 
 
 def _check_attachment(upload: UploadedFile | None) -> None:
+    """At most 10 MB; an allowed file type by name, by declared content type (when the client
+    declares a specific one) and by its first bytes."""
     if upload is None:
         return
     if upload.size is not None and upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"attachment": _("The attachment is larger than 10 MB.")})
+        raise ValidationError(
+            {
+                "attachment": _("The attachment is larger than %(mb)s MB.")
+                % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024) or 1}
+            }
+        )
+    if not upload.size:
+        raise ValidationError({"attachment": _("The attachment is empty.")})
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in ALLOWED_ATTACHMENTS:
         raise ValidationError(
             {"attachment": _("Attach a PDF, PNG, JPEG or office document (xlsx, docx, odt, ods).")}
+        )
+    declared = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+    if declared and declared not in GENERIC_CONTENT_TYPES | ATTACHMENT_TYPES[suffix]:
+        raise ValidationError(
+            {
+                "attachment": _("The declared content type %(t)s does not match a %(s)s file.")
+                % {"t": declared, "s": suffix}
+            }
         )
     head = upload.read(8)
     upload.seek(0)
@@ -821,6 +948,33 @@ def add_expenditure(
         actor,
         f"{report}: {category} {amount} {currency} → {converted} {partner.currency}",
         {"amount": str(amount), "converted": str(converted), "rate": str(rate or "")},
+    )
+    return item
+
+
+@transaction.atomic
+def attach_document(actor: Any, item: ExpenditureItem, upload: UploadedFile) -> ExpenditureItem:
+    """Attach (or replace) the invoice of an item of a draft report."""
+    report = _lock_report(item.report)
+    _deny(_access(actor, report.partner.project).can_edit_partner(report.partner.pk))
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError({"report": _("Only a draft report can be changed.")})
+    if item.is_flat_rate:
+        raise ValidationError({"item": _("Flat-rate costs have no invoice.")})
+    _check_attachment(upload)
+    item = ExpenditureItem.objects.select_for_update().get(pk=item.pk)
+    old = item.attachment.name if item.attachment else ""
+    item.attachment.save(Path(upload.name or "file").name, upload, save=False)
+    item.save(update_fields=["attachment", "updated_at"])
+    if old and old != item.attachment.name:
+        storage, name = item.attachment.storage, old
+        transaction.on_commit(lambda: storage.delete(name))
+    _audit(
+        "funding.attachment_added",
+        item,
+        actor,
+        f"{report}: {item.attachment.name}",
+        {"item": item.pk, "file": item.attachment.name, "replaced": old, "size": upload.size},
     )
     return item
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django import forms as django_forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -18,10 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from alpsbio.accounts.permissions import is_platform_admin
-from alpsbio.directory.models import Organisation
+from alpsbio.directory.models import Network, Organisation
 from alpsbio.funding import charts, exports, forms, queries, services
 from alpsbio.funding import permissions as perms
-from alpsbio.funding.indicators import KNOWN_CODES, registered_sources
+from alpsbio.funding.indicators import KNOWN_CODES, registered_sources, source_label
 from alpsbio.funding.models import (
     ExchangeRate,
     ExpenditureItem,
@@ -30,7 +30,6 @@ from alpsbio.funding.models import (
     PaymentClaim,
     ProjectPartner,
     ReportStatus,
-    SourceKind,
 )
 
 
@@ -122,25 +121,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project, access = _project(request, pk)
     partner_ids = None if access.sees_all else access.own | access.controlled
     tables = queries.dashboard_tables(project, partner_ids)
-    titles = {
-        "partner": _("Planned and spent per partner"),
-        "category": _("per cost category"),
-        "work_package": _("per work package"),
-        "period": _("per period"),
-    }
-    sections = [
-        {
-            "dim": dim,
-            "title": titles[dim],
-            "rows": rows,
-            # One chart per currency: EUR and CHF bars never share a scale.
-            "charts": [
-                charts.bar_chart([r for r in rows if r.currency == c], f"{titles[dim]} ({c})")
-                for c in sorted({r.currency for r in rows})
-            ],
-        }
-        for dim, rows in tables.items()
-    ]
+    sections = charts.chart_sections(tables)
     return render(
         request,
         "funding/dashboard.html",
@@ -155,11 +136,39 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                 for pf in queries.partner_funding(project)
                 if access.can_view_partner(pf.partner.pk)
             ],
-            "indicators": queries.indicator_table(project),
+            "indicator_groups": queries.indicators_by_work_package(project),
             "periods": list(project.periods.all()),
             "summary": queries.project_summary(project) if access.sees_all else None,
         },
     )
+
+
+def _indicator_form(data: Any = None) -> forms.IndicatorForm:
+    """The indicator form with the sources and scope choices the platform offers."""
+    form = forms.IndicatorForm(data)
+    _set_choices(
+        form,
+        "source_code",
+        [
+            (code, source_label(code))
+            for code in sorted(set(KNOWN_CODES) | set(registered_sources()))
+        ],
+    )
+    try:
+        field = apps.get_model("events", "Event")._meta.get_field("event_type")
+        event_types = [(str(v), str(label)) for v, label in field.choices or []]
+    except LookupError:
+        event_types = []
+    _set_choices(form, "event_types", event_types)
+    _set_choices(form, "networks", [(n.slug, str(n)) for n in Network.objects.all()])
+    try:
+        surveys = [
+            (s.slug, str(s)) for s in apps.get_model("survey", "Survey")._default_manager.all()
+        ]
+    except LookupError:
+        surveys = []
+    _set_choices(form, "survey", [("", "—"), *surveys])
+    return form
 
 
 @login_required
@@ -170,16 +179,7 @@ def setup(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         _setup_action(request, project)
         return redirect("funding:setup", pk=project.pk)
-    indicator_form = forms.IndicatorForm()
-    _set_choices(
-        indicator_form,
-        "source_code",
-        [("", "—")]
-        + [
-            (code, str(KNOWN_CODES.get(code, code)))
-            for code in sorted(set(KNOWN_CODES) | set(registered_sources()))
-        ],
-    )
+    org_q = request.GET.get("org_q", "").strip()[:100]
     return render(
         request,
         "funding/setup.html",
@@ -190,17 +190,40 @@ def setup(request: HttpRequest, pk: int) -> HttpResponse:
             "partners": perms.visible_partners(request.user, project).prefetch_related(
                 "funding_sources"
             ),
-            "indicators": project.indicators.select_related("work_package"),
+            "indicators": queries.indicators_by_work_package(
+                project, queries.indicator_table(project, counted=False)
+            ),
             "roles": project.roles.select_related("user", "partner__organisation")
             if access.sees_all
             else [],
             "periods": project.periods.all(),
             "wp_form": forms.WorkPackageForm(),
             "activity_form": forms.ActivityForm(),
-            "indicator_form": indicator_form,
+            "indicator_form": _indicator_form() if access.manages else None,
             "partner_form": forms.PartnerForm(),
             "role_form": forms.RoleForm(),
             "registered": registered_sources(),
+            "org_q": org_q,
+            "org_results": queries.partner_candidates(project, org_q)
+            if org_q and access.manages
+            else None,
+        },
+    )
+
+
+@login_required
+def organisation_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx partial of the partner picker: directory organisations matching ``org_q``."""
+    project, access = _project(request, pk)
+    if not access.manages:
+        raise PermissionDenied
+    org_q = request.GET.get("org_q", "").strip()[:100]
+    return render(
+        request,
+        "funding/_org_results.html",
+        {
+            "org_q": org_q,
+            "org_results": queries.partner_candidates(project, org_q) if org_q else None,
         },
     )
 
@@ -240,19 +263,14 @@ def _setup_action(request: HttpRequest, project: FundingProject) -> None:
         else:
             _form_errors(request, f)
     elif action == "indicator":
-        f = forms.IndicatorForm(request.POST)
-        _set_choices(
-            f,
-            "source_code",
-            [("", "—")] + [(c, c) for c in set(KNOWN_CODES) | set(registered_sources())],
-        )
+        f = _indicator_form(request.POST)
         if f.is_valid():
             data = f.cleaned_data
-            indicator_wp = (
-                get_object_or_404(project.work_packages, number=data["work_package"])
-                if data["work_package"]
-                else None
-            )
+            indicator_wp = project.work_packages.filter(number=data["work_package"]).first()
+            if indicator_wp is None:
+                messages.error(request, _("work_package: no work package with this number."))
+                return
+            scope = f.scope()
             _run(
                 request,
                 lambda: services.add_indicator(
@@ -263,6 +281,7 @@ def _setup_action(request: HttpRequest, project: FundingProject) -> None:
                     data["target"],
                     data["source_code"],
                     indicator_wp,
+                    scope,
                 ),
                 _("Indicator added."),
             )
@@ -276,19 +295,7 @@ def _setup_action(request: HttpRequest, project: FundingProject) -> None:
             if org is None:
                 messages.error(request, _("organisation: no such organisation in the directory."))
                 return
-            rate: Decimal = data["rate"]
-            sources: dict[str, Decimal]
-            if data["scheme"] == "swiss":
-                currency = "CHF"
-                sources = {SourceKind.SWISS_FEDERAL: rate, SourceKind.SWISS_CANTONAL: 1 - rate}
-            else:
-                currency = "EUR"
-                national = (
-                    SourceKind.NATIONAL_PUBLIC
-                    if data["scheme"] == "eu_public"
-                    else SourceKind.NATIONAL_PRIVATE
-                )
-                sources = {SourceKind.EU_FUND: rate, national: 1 - rate}
+            currency, sources = forms.partner_funding_plan(data["scheme"], data["rate"])
             _run(
                 request,
                 lambda: services.add_partner(
@@ -564,6 +571,22 @@ def period_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     progress = getattr(period, "progress_report", None)
     if progress is not None:
         form = forms.ProgressForm(initial={"summary": progress.summary})
+    index = period.number - 1
+    indicator_groups = [
+        {
+            "number": group.number,
+            "title": group.title,
+            "rows": [
+                {
+                    "row": row,
+                    "in_period": row.per_period[index] if index < len(row.per_period) else None,
+                    "to_date": row.to_date(index),
+                }
+                for row in group.rows
+            ],
+        }
+        for group in queries.indicators_by_work_package(project)
+    ]
     return render(
         request,
         "funding/period.html",
@@ -575,6 +598,7 @@ def period_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "progress": progress,
             "form": form,
             "claim": period.claims.first(),
+            "indicator_groups": indicator_groups,
         },
     )
 
@@ -657,6 +681,16 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         exports.report_pdf(project, scope),
         content_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="funding-{project.pk}.pdf"'},
+    )
+
+
+@login_required
+def export_indicators_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    project, _access = _project(request, pk)
+    return HttpResponse(
+        exports.indicators_csv(project),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="indicators-{project.pk}.csv"'},
     )
 
 
