@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 
 ORG_COLUMNS = ("org", "region", "type", "sector")
 GF_ROLES = ("coordinator", "itinerant", "gatekeeper_representative", "liaison")
@@ -74,15 +75,31 @@ def _onehot(labels: pd.Series) -> tuple[sparse.csr_matrix, np.ndarray]:
     return m, np.asarray(uniques)
 
 
-def participation_coefficient(graph: CoGraph, attribute: str) -> np.ndarray:
-    """P_i = 1 - sum_g (k_ig / k_i)^2 over the groups g of i's neighbours (0 for isolates)."""
-    binary = (graph.adjacency > 0).astype(float)
+def participation_coefficient(
+    graph: CoGraph, attribute: str, binary: sparse.csr_matrix | None = None
+) -> np.ndarray:
+    """P_i = 1 - sum_g (k_ig / k_i)^2 over the groups g of i's neighbours (0 for isolates).
+
+    Sparse throughout: k_ig = (A > 0) @ onehot(groups) has one entry per (node, group present
+    among its partners), so no n x groups dense array is built.
+    """
+    if binary is None:
+        binary = _binary(graph)
+    if not graph.n:
+        return np.zeros(0)
     onehot, _ = _onehot(graph.orgs[attribute])
-    k_ig = (binary @ onehot).toarray() if graph.n else np.zeros((0, 0))
-    k = k_ig.sum(axis=1)
+    k_ig = (binary @ onehot).tocsr()
+    k = np.asarray(k_ig.sum(axis=1)).ravel()
+    sq = np.asarray(k_ig.multiply(k_ig).sum(axis=1)).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 1.0 - (k_ig**2).sum(axis=1) / k**2
+        p = 1.0 - sq / k**2
     return np.where(k > 0, p, 0.0)
+
+
+def _binary(graph: CoGraph) -> sparse.csr_matrix:
+    """0/1 adjacency (float), the same sparsity pattern as the weighted one."""
+    a = graph.adjacency
+    return sparse.csr_matrix((np.ones(a.nnz), a.indices, a.indptr), shape=a.shape)
 
 
 def brokerage_roles(
@@ -96,7 +113,7 @@ def brokerage_roles(
     the two roles merge), liaison (three different groups). Open pairs = all neighbour pairs
     (from group sizes) minus linked neighbour pairs (from the neighbourhood sub-matrix).
     """
-    binary = (graph.adjacency > 0).astype(np.int8).tocsr()
+    binary = _binary(graph).astype(np.int8)
     groups = pd.factorize(graph.orgs[attribute])[0]
     idx = np.arange(graph.n) if nodes is None else np.asarray(nodes)
     rows = []
@@ -167,46 +184,68 @@ def to_igraph(graph: CoGraph) -> Any:
 def betweenness(
     graph: CoGraph, exact_max_nodes: int, samples: int, seed: int, gi: Any = None
 ) -> tuple[np.ndarray, bool]:
-    """Normalised like networkx (divided by (n-1)(n-2)/2); sampled sources scaled by n/k."""
+    """Normalised like networkx (divided by (n-1)(n-2)/2).
+
+    Exact (Brandes) up to ``exact_max_nodes`` nodes. Above it, igraph estimates by source
+    sampling stratified by connected component: a node's betweenness only comes from sources
+    in its own component, so every component but the largest is computed exactly (its
+    breadth-first searches stay inside the small component), and the largest one from
+    ``samples`` of its own nodes drawn without replacement with a fixed seed, scaled by
+    ``n_largest / samples`` (Brandes & Pich 2007). The networkx fallback samples from all
+    nodes (its ``k`` argument).
+    """
     n = graph.n
     if n < 3:
         return np.zeros(n), False
     sampled = n > exact_max_nodes
     ig = _use_igraph()
-    up = _edges(graph)
+    norm = (n - 1) * (n - 2) / 2.0
     if ig is None:
         import networkx as nx
 
+        up = _edges(graph)
         g = nx.Graph()
         g.add_nodes_from(range(n))
         g.add_edges_from(zip(up.row.tolist(), up.col.tolist(), strict=True))
         res = nx.betweenness_centrality(g, k=min(samples, n) if sampled else None, seed=seed)
         return np.array([res[i] for i in range(n)], dtype=float), sampled
     gi = gi if gi is not None else to_igraph(graph)
-    if sampled:
-        sources = np.sort(
-            np.random.default_rng(seed).choice(n, size=min(samples, n), replace=False)
-        )
-        raw = (
-            np.asarray(gi.betweenness(directed=False, sources=sources.tolist()), dtype=float)
-            * n
-            / len(sources)
-        )
-    else:
-        raw = np.asarray(gi.betweenness(directed=False), dtype=float)
-    return raw / ((n - 1) * (n - 2) / 2.0), sampled
+    if not sampled:
+        return np.asarray(gi.betweenness(directed=False), dtype=float) / norm, False
+    _n_comp, comp = csgraph.connected_components(graph.adjacency, directed=False)
+    largest = int(np.bincount(comp).argmax())
+    inside = np.flatnonzero(comp == largest)
+    if samples >= len(inside):
+        return np.asarray(gi.betweenness(directed=False), dtype=float) / norm, False
+    outside = np.flatnonzero(comp != largest)
+    raw = np.zeros(n)
+    if len(outside):
+        raw += np.asarray(gi.betweenness(directed=False, sources=outside.tolist()), dtype=float)
+    picked = np.sort(np.random.default_rng(seed).choice(inside, size=samples, replace=False))
+    part = np.asarray(gi.betweenness(directed=False, sources=picked.tolist()), dtype=float)
+    raw += part * len(inside) / samples
+    return raw / norm, True
 
 
-def louvain(graph: CoGraph, seed: int, gi: Any = None) -> np.ndarray:
-    """Community label per node; labels renumbered by decreasing size, then first node."""
+COMMUNITY_METHOD: str = "leiden"  # "leiden" (igraph) or "louvain"
+
+
+def communities(graph: CoGraph, seed: int, gi: Any = None, method: str | None = None) -> np.ndarray:
+    """Community label per node, maximising weighted modularity with a fixed seed.
+
+    igraph: Leiden (Traag, Waltman & van Eck 2019; two iterations) by default, or Louvain
+    (``method="louvain"``); the networkx fallback runs Louvain. Labels renumbered by
+    decreasing size, then first node.
+    """
     n = graph.n
     if n == 0:
         return np.zeros(0, dtype=int)
-    up = _edges(graph)
+    method = method or COMMUNITY_METHOD
     ig = _use_igraph()
     if ig is None:
         import networkx as nx
 
+        up = _edges(graph)
         g = nx.Graph()
         g.add_nodes_from(range(n))
         g.add_weighted_edges_from(
@@ -217,18 +256,28 @@ def louvain(graph: CoGraph, seed: int, gi: Any = None) -> np.ndarray:
             membership[list(com)] = ci
     else:
         gi = gi if gi is not None else to_igraph(graph)
+        weights = "weight" if gi.ecount() else None
         ig.set_random_number_generator(random.Random(seed))
         try:
-            membership = np.asarray(
-                gi.community_multilevel(weights="weight" if gi.ecount() else None).membership
-            )
+            if method == "louvain":
+                found = gi.community_multilevel(weights=weights)
+            else:
+                found = gi.community_leiden(
+                    objective_function="modularity", weights=weights, n_iterations=2
+                )
+            membership = np.asarray(found.membership)
         finally:
             ig.set_random_number_generator(random)
     labels, first, sizes = np.unique(membership, return_index=True, return_counts=True)
-    order = sorted(range(len(labels)), key=lambda i: (-sizes[i], first[i]))
+    order = np.lexsort((first, -sizes))
     remap = np.empty(len(labels), dtype=int)
-    remap[np.asarray(order, dtype=int)] = np.arange(len(labels))
+    remap[order] = np.arange(len(labels))
     return np.asarray(remap[np.searchsorted(labels, membership)])
+
+
+def louvain(graph: CoGraph, seed: int, gi: Any = None) -> np.ndarray:
+    """Louvain communities (Blondel et al. 2008), kept for comparison with Leiden."""
+    return communities(graph, seed, gi, method="louvain")
 
 
 def _mode_per_group(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
@@ -261,6 +310,41 @@ class NetworkResult:
     betweenness_sampled: bool
 
 
+def _region_summary(
+    rr: np.ndarray, regions: np.ndarray, node_regions: pd.Series, members: set[str]
+) -> pd.DataFrame:
+    """Per located region: links in total, inside, with the other members, abroad (another
+    country: the first two letters of the code differ), with unlocated partners; shares."""
+    codes = pd.Series(regions, dtype=str)
+    located = (codes != "").to_numpy()
+    is_member = codes.isin(members).to_numpy()
+    country_codes, _ = pd.factorize(codes.str[:2])
+    total = rr.sum(axis=1)
+    inside = rr.diagonal().copy()
+    with_members = rr[:, is_member].sum(axis=1) - np.where(is_member, inside, 0.0)
+    by_country = np.zeros((len(codes), int(country_codes.max()) + 1 if len(codes) else 0))
+    np.add.at(by_country.T, country_codes[located], rr[:, located].T)
+    own = by_country[np.arange(len(codes)), country_codes] if len(codes) else np.zeros(0)
+    abroad = rr[:, located].sum(axis=1) - own
+    unknown = rr[:, ~located].sum(axis=1)
+    per_region = node_regions.value_counts()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "region": codes,
+                "organisations": codes.map(per_region).fillna(0).astype(int),
+                "links_total": total,
+                "links_inside": inside,
+                "links_with_members": with_members,
+                "links_abroad": abroad,
+                "links_unlocated": unknown,
+                "share_inside": np.where(total > 0, inside / total, np.nan),
+                "share_abroad": np.where(total > 0, abroad / total, np.nan),
+            }
+        )
+    return out[located].reset_index(drop=True)
+
+
 def analyse_network(
     participations: pd.DataFrame,
     orgs: pd.DataFrame,
@@ -275,7 +359,7 @@ def analyse_network(
     graph = build_graph(participations, orgs)
     # Exact Brandes costs ~n*m link traversals; above the budget, sample sources so that the
     # cost stays ~budget (at least 32 sources) unless the caller fixes the sample size.
-    m = max(int(_edges(graph).nnz), 1)
+    m = max(int(graph.adjacency.nnz // 2), 1)
     too_big = graph.n > exact_betweenness_max_nodes or graph.n * m > betweenness_budget
     if betweenness_samples is None:
         samples = max(32, int(betweenness_budget // m)) if too_big else graph.n
@@ -285,47 +369,22 @@ def analyse_network(
     btw, sampled = betweenness(
         graph, graph.n - 1 if too_big else graph.n, min(samples, graph.n), seed, gi
     )
-    binary = (graph.adjacency > 0).astype(float)
+    binary = _binary(graph)
     nodes = graph.orgs.copy()
-    nodes["degree"] = np.asarray(binary.sum(axis=1)).ravel().astype(int)
+    nodes["degree"] = np.diff(binary.indptr).astype(int)
     nodes["strength"] = np.asarray(graph.adjacency.sum(axis=1)).ravel()
     nodes["betweenness"] = btw
-    nodes["community"] = louvain(graph, seed, gi)
-    nodes["participation_region"] = participation_coefficient(graph, "region")
-    nodes["participation_sector"] = participation_coefficient(graph, "sector")
+    nodes["community"] = communities(graph, seed, gi)
+    nodes["participation_region"] = participation_coefficient(graph, "region", binary)
+    nodes["participation_sector"] = participation_coefficient(graph, "sector", binary)
     # Region x region link weights from the sparse adjacency (each link counted from both ends).
     onehot, regions = _onehot(nodes["region"])
     rr = (onehot.T @ graph.adjacency @ onehot).toarray() if graph.n else np.zeros((0, 0))
     np.fill_diagonal(rr, rr.diagonal() / 2.0)  # a link inside a region was counted twice
     links = pd.DataFrame(rr, index=regions, columns=regions)
     links.index.name, links.columns.name = "region", "partner_region"
-    members = set(member_regions or [])
-    summary_rows = []
-    per_region = nodes["region"].value_counts()
-    for j, r in enumerate(regions):
-        if r == "":
-            continue
-        row = links.iloc[j]
-        total = float(row.sum())
-        inside = float(row.iloc[j])
-        with_members = float(sum(v for k, v in row.items() if k in members and k != r))
-        abroad = float(sum(v for k, v in row.items() if k and k[:2] != r[:2]))
-        unknown = float(row.get("", 0.0))
-        summary_rows.append(
-            {
-                "region": r,
-                "organisations": int(per_region.get(r, 0)),
-                "links_total": total,
-                "links_inside": inside,
-                "links_with_members": with_members,
-                "links_abroad": abroad,
-                "links_unlocated": unknown,
-                "share_inside": inside / total if total else np.nan,
-                "share_abroad": abroad / total if total else np.nan,
-            }
-        )
-    region_summary = pd.DataFrame(summary_rows)
-    communities = community_table(nodes)
+    region_summary = _region_summary(rr, regions, nodes["region"], set(member_regions or []))
+    community_summary = community_table(nodes)
     # Key players: betweenness first (brokers hold the network together), then degree.
     ranked = nodes[nodes["region"] != ""].sort_values(
         ["region", "betweenness", "degree", "org"],
@@ -336,12 +395,13 @@ def analyse_network(
     key["rank"] = key.groupby("region").cumcount() + 1
     # Brokerage roles only for the key players (of the member regions when given): the
     # neighbourhood scan is quadratic in degree and hubs have thousands of partners.
+    members = set(member_regions or [])
     scope = key[key["region"].isin(members)] if members else key
     roles = brokerage_roles(graph, "region", scope.index.to_numpy())
     key = key.join(roles, on="org")
     key["brokerage_total"] = key[list(GF_ROLES)].sum(axis=1, min_count=1)
     return NetworkResult(
-        nodes, links, communities, key.reset_index(drop=True), region_summary, sampled
+        nodes, links, community_summary, key.reset_index(drop=True), region_summary, sampled
     )
 
 
