@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alpsbio.core.i18n import localized
-from alpsbio.directory.models import Organisation, OrganisationType, Participation, Region, Sector
+from alpsbio.directory.models import Organisation, OrganisationType, Region, Sector
 from alpsbio.survey import indicators as ind
 from alpsbio.survey.models import (
     THEMES,
@@ -352,19 +352,10 @@ class Analysis:
 
 
 def _data_version() -> str:
-    """Changes whenever the inputs change, so cached analyses are never stale for long."""
-    try:
-        parts = [
-            Organisation.objects.count(),
-            Organisation.objects.aggregate(m=Max("updated_at"))["m"],
-            Participation.objects.count(),
-            IndicatorValue.objects.count(),
-            Response.objects.filter(status=Response.Status.SUBMITTED).count(),
-            Region.objects.filter(is_member=True).count(),
-        ]
-    except DatabaseError:
-        return "unavailable"
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    """Changes whenever the inputs change (see ``analysis_cache.data_version``)."""
+    from alpsbio.survey.analysis_cache import data_version
+
+    return data_version()
 
 
 def _sector_labels(vocabulary: str) -> dict[str, str]:
@@ -498,18 +489,13 @@ def compute_analysis(members: Sequence[str] | None = None) -> Analysis:
 
 
 def analysis(members: Sequence[str] | None = None, use_cache: bool = True) -> Analysis:
-    """``compute_analysis`` cached per data version and member list (pages and API)."""
-    # Labels (sectors, organisations) are resolved in the active language: one entry per language.
-    lang = translation.get_language() or "en"
-    key = f"survey:analysis:{_data_version()}:{lang}:" + ",".join(members or [])
-    if use_cache:
-        hit = cache.get(key)
-        if hit is not None:
-            return cast(Analysis, hit)
-    result = compute_analysis(members)
-    if use_cache:
-        cache.set(key, result, CACHE_SECONDS)
-    return result
+    """The analysis for pages, the API and the report: the stored result of the current data
+    version (computed once, in the background or on demand; ``analysis_cache``)."""
+    if not use_cache:
+        return compute_analysis(members)
+    from alpsbio.survey.analysis_cache import get_analysis
+
+    return cast(Analysis, get_analysis(members))
 
 
 def note_text(note: str) -> str:
@@ -533,6 +519,10 @@ def note_text(note: str) -> str:
             "No data: too little data for the specialisation analysis (two regions and two sectors at least)."
         ),
         "analysis_failed": _("The analysis could not be computed on the current data."),
+        "being_recomputed": _(
+            "The data changed since this analysis was computed: it is being recomputed; "
+            "reload the page in a minute."
+        ),
         "analysis": detail,
     }
     return str(texts.get(code, note))
