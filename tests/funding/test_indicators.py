@@ -37,7 +37,7 @@ def _event(
     organiser: User | None = None,
     demo: bool = False,
 ) -> Event:
-    start = timezone.make_aware(dt.datetime(day.year, day.month, day.day, 9))
+    start = dt.datetime(day.year, day.month, day.day, 9, tzinfo=dt.UTC)
     event = Event.objects.create(
         slug=slug,
         title={"en": slug},
@@ -178,10 +178,12 @@ def test_dashboard_period_page_and_exports_show_indicators_per_work_package(
 ) -> None:
     auditor = fclient("auditor")
     page = auditor.get(reverse("funding:dashboard", args=[project.pk])).content.decode()
-    assert "WP1 Management" in page and "WP2 Networking" in page
+    assert "WP1 Management" in page
+    assert "WP2 Networking" in page
     assert "the project&#x27;s partners only" in page or "the project's partners only" in page
     period = auditor.get(reverse("funding:period", args=[project.pk, 2])).content.decode()
-    assert "In this period" in period and "To date" in period
+    assert "In this period" in period
+    assert "To date" in period
     text = auditor.get(reverse("funding:export_indicators_csv", args=[project.pk])).content
     rows = list(csv.DictReader(io.StringIO(text.decode())))
     w_p2 = next(r for r in rows if r["indicator"] == "W" and r["period"] == "2")
@@ -210,7 +212,8 @@ def test_setup_page_adds_an_indicator_with_a_scope(
     editor = fclient("editor")  # the lead partner
     url = reverse("funding:setup", args=[project.pk])
     page = editor.get(url).content.decode()
-    assert 'name="event_types"' in page and 'value="autonomy-healthcare"' in page
+    assert 'name="event_types"' in page
+    assert 'value="autonomy-healthcare"' in page
     editor.post(
         url,
         {
