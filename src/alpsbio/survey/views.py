@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +24,7 @@ from alpsbio.core.i18n import LANGUAGE_CODES, localized
 from alpsbio.directory.models import OrganisationType, Region
 from alpsbio.survey import forms, permissions, queries, services
 from alpsbio.survey import indicators as ind
-from alpsbio.survey.models import Question, Survey
+from alpsbio.survey.models import Answer, Question, Survey
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -208,10 +210,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "survey/survey_detail.html",
         {
-            "survey": survey,
-            "sections": queries.sections_with_questions(survey),
-            "section_form": forms.SectionForm(),
-            "question_form": forms.QuestionForm(survey=survey),
+            **_builder_context(request, survey),
             "rates": queries.response_rates(survey),
             "invite_form": forms.InviteForm(queryset=orgs.order_by("legal_name")[:200]),
             "n_invitable": orgs.count(),
@@ -293,6 +292,10 @@ def survey_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             q = get_object_or_404(Question, pk=request.POST.get("question"), section__survey=survey)
             services.delete_question(user, q)
             messages.success(request, _("Question deleted."))
+        elif action == "copy":
+            copy = services.copy_survey(user, survey, slug=request.POST.get("slug", ""))
+            messages.success(request, _("A draft copy was made."))
+            return redirect("survey:survey", pk=copy.pk)
         elif action == "invite":
             iform = forms.InviteForm(
                 request.POST, queryset=permissions.invitable_organisations(user)
@@ -441,3 +444,247 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         "is_open": survey.status == Survey.Status.OPEN,
     }
     return render(request, "survey/respond.html", context)
+
+
+# --- managers: changing the questionnaire (edit, reorder, delete) ---------------------------
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _builder_context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
+    return {
+        "survey": survey,
+        "sections": queries.sections_with_questions(survey),
+        "can_edit": permissions.can_edit_survey(request.user, survey),
+        "has_answers": Answer.objects.filter(question__section__survey=survey).exists(),
+        "section_form": forms.SectionForm(),
+        "question_form": forms.QuestionForm(survey=survey),
+    }
+
+
+def _builder_done(
+    request: HttpRequest,
+    survey: Survey,
+    message: str = "",
+    exc: ValidationError | None = None,
+    anchor: str = "questionnaire",
+) -> HttpResponse:
+    """htmx: the questionnaire card again, with the message or errors; otherwise back to the
+    survey page (the buttons work without JavaScript)."""
+    errors = _errors(exc) if exc is not None else []
+    if _is_htmx(request):
+        context = _builder_context(request, survey)
+        context.update({"builder_message": "" if errors else message, "builder_errors": errors})
+        return render(request, "survey/_builder.html", context, status=422 if errors else 200)
+    for e in errors:
+        messages.error(request, e)
+    if message and not errors:
+        messages.success(request, message)
+    return redirect(reverse("survey:survey", args=[survey.pk]) + f"#{anchor}")
+
+
+def _editable(request: HttpRequest, pk: int) -> Survey:
+    survey = get_object_or_404(Survey, pk=pk)
+    _require(permissions.can_edit_survey(request.user, survey))
+    return survey
+
+
+@login_required
+def builder_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the questionnaire card alone."""
+    survey = get_object_or_404(Survey, pk=pk)
+    _require(permissions.can_view_survey_results(request.user, survey))
+    return render(request, "survey/_builder.html", _builder_context(request, survey))
+
+
+def _form_errors(form: Any, exc: ValidationError, shown: tuple[str, ...] = ()) -> None:
+    """Put the service's field errors on the form: on the field of that name, on the English
+    field of a per-language text (``text`` → ``text_en``), else at the top of the form. Errors
+    on fields in ``shown`` are displayed by the template itself."""
+    for field, msgs in exc.message_dict.items():
+        if field.split(".")[0] in shown:
+            continue
+        for m in msgs:
+            if field in form.fields and not form.fields[field].disabled:
+                form.add_error(field, m)
+            elif f"{field}_en" in form.fields:
+                form.add_error(f"{field}_en", m)
+            else:
+                form.add_error(None, m if field == "__all__" else f"{field}: {m}")
+
+
+@login_required
+def question_edit(request: HttpRequest, pk: int, qpk: int) -> HttpResponse:
+    survey = _editable(request, pk)
+    question = get_object_or_404(
+        Question.objects.select_related("section", "section__survey"),
+        pk=qpk,
+        section__survey=survey,
+    )
+    form = forms.QuestionEditForm(request.POST or None, question=question)
+    field_errors: dict[str, list[str]] = {}
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        changes = form.changes()
+        changes["section"] = get_object_or_404(survey.sections, pk=d["section"])
+        changes["condition_question"] = (
+            Question.objects.filter(section__survey=survey, pk=d["condition_question"]).first()
+            if d.get("condition_question")
+            else None
+        )
+        try:
+            services.update_question(request.user, question, changes)
+            messages.success(request, _("Question %(key)s saved.") % {"key": question.key})
+            return redirect(reverse("survey:survey", args=[survey.pk]) + f"#q-{question.pk}")
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                name = field.split(".")[0]
+                if name == "choices" or (name in form.fields and form.fields[name].disabled):
+                    field_errors.setdefault(name, []).extend(msgs)
+            _form_errors(form, exc, shown=tuple(field_errors))
+    return render(
+        request,
+        "survey/builder_question_edit.html",
+        {
+            "survey": survey,
+            "question": question,
+            "form": form,
+            "choice_rows": form.choice_rows(),
+            "is_choice": question.qtype in ("single", "multiple"),
+            "field_errors": field_errors,
+            "answered": question.answers.exists(),
+            "draft": survey.status == Survey.Status.DRAFT,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def section_edit(request: HttpRequest, pk: int, spk: int) -> HttpResponse:
+    survey = _editable(request, pk)
+    section = get_object_or_404(survey.sections.select_related("survey"), pk=spk)
+    form = forms.SectionEditForm(request.POST or None, section=section)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_section(
+                request.user,
+                section,
+                key=None if form.fields["key"].disabled else d["key"],
+                title=forms.translations(d, "title"),
+                intro=forms.translations(d, "intro"),
+            )
+            messages.success(request, _("Section %(key)s saved.") % {"key": section.key})
+            return redirect(reverse("survey:survey", args=[survey.pk]) + f"#s-{section.pk}")
+        except ValidationError as exc:
+            _form_errors(form, exc)
+    return render(
+        request,
+        "survey/builder_section_edit.html",
+        {"survey": survey, "section": section, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def question_delete(request: HttpRequest, pk: int, qpk: int) -> HttpResponse:
+    """GET: the confirmation page; POST: delete."""
+    survey = _editable(request, pk)
+    question = get_object_or_404(Question, pk=qpk, section__survey=survey)
+    if request.method == "POST":
+        try:
+            services.delete_question(request.user, question)
+        except ValidationError as exc:
+            return _builder_done(request, survey, exc=exc, anchor=f"q-{question.pk}")
+        return _builder_done(request, survey, _("Question deleted."))
+    return render(
+        request,
+        "survey/builder_confirm_delete.html",
+        {
+            "survey": survey,
+            "what": question.display_text,
+            "key": question.key,
+            "answers": question.answers.count(),
+            "dependants": list(question.dependants.values_list("key", flat=True)),
+            "questions": [],
+        },
+    )
+
+
+@login_required
+def section_delete(request: HttpRequest, pk: int, spk: int) -> HttpResponse:
+    survey = _editable(request, pk)
+    section = get_object_or_404(survey.sections, pk=spk)
+    if request.method == "POST":
+        try:
+            services.delete_section(request.user, section)
+        except ValidationError as exc:
+            return _builder_done(request, survey, exc=exc, anchor=f"s-{section.pk}")
+        return _builder_done(request, survey, _("Section deleted."))
+    questions = list(section.questions.order_by("position", "pk"))
+    return render(
+        request,
+        "survey/builder_confirm_delete.html",
+        {
+            "survey": survey,
+            "what": str(section),
+            "key": section.key,
+            "answers": Answer.objects.filter(question__section=section).count(),
+            "dependants": list(
+                Question.objects.filter(condition_question__section=section)
+                .exclude(section=section)
+                .values_list("key", flat=True)
+            ),
+            "questions": questions,
+            "is_section": True,
+        },
+    )
+
+
+@login_required
+@require_POST
+def question_move(request: HttpRequest, pk: int, qpk: int) -> HttpResponse:
+    survey = _editable(request, pk)
+    question = get_object_or_404(Question, pk=qpk, section__survey=survey)
+    try:
+        services.move_question(request.user, question, request.POST.get("direction", ""))
+    except ValidationError as exc:
+        return _builder_done(request, survey, exc=exc, anchor=f"q-{question.pk}")
+    return _builder_done(request, survey, _("Question moved."), anchor=f"q-{question.pk}")
+
+
+@login_required
+@require_POST
+def section_move(request: HttpRequest, pk: int, spk: int) -> HttpResponse:
+    survey = _editable(request, pk)
+    section = get_object_or_404(survey.sections, pk=spk)
+    try:
+        services.move_section(request.user, section, request.POST.get("direction", ""))
+    except ValidationError as exc:
+        return _builder_done(request, survey, exc=exc, anchor=f"s-{section.pk}")
+    return _builder_done(request, survey, _("Section moved."), anchor=f"s-{section.pk}")
+
+
+@login_required
+@require_POST
+def reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """The drag-and-drop enhancement: ``layout`` = JSON ``[[section id, [question ids]], ...]``."""
+    survey = _editable(request, pk)
+    try:
+        raw = json.loads(request.POST.get("layout", ""))
+        if not isinstance(raw, list) or not all(
+            isinstance(item, list) and len(item) == 2 and isinstance(item[1], list) for item in raw
+        ):
+            raise ValueError
+        layout = [(item[0], item[1]) for item in raw]
+    except ValueError:
+        return _builder_done(
+            request, survey, exc=ValidationError({"order": _("The new order could not be read.")})
+        )
+    try:
+        services.reorder_questionnaire(request.user, survey, layout)
+    except ValidationError as exc:
+        return _builder_done(request, survey, exc=exc)
+    return _builder_done(request, survey, _("New order saved."))
