@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
@@ -722,12 +723,15 @@ def _item(request: HttpRequest, pk: int) -> ExpenditureItem:
 
 @router.post("/items/{pk}/attachment", response={201: AttachmentOut})
 def upload_attachment(
-    request: HttpRequest, pk: int, attachment: Annotated[UploadedFile, File()]
+    request: HttpRequest, pk: int, attachment: Annotated[UploadedFile | None, File()] = None
 ) -> Status[dict[str, Any]]:
     """Attach the invoice to an item (multipart field ``attachment``; PDF, PNG, JPEG or an
     office document, at most 10 MB; replaces an earlier one). Only in a draft report, by the
     partner itself or the lead partner."""
-    item = services.attach_document(request.user, _item(request, pk), attachment)
+    item = _item(request, pk)
+    if attachment is None:  # checked here so the error names the field, like the others
+        raise ValidationError({"attachment": _("Attach a file (multipart field attachment).")})
+    item = services.attach_document(request.user, item, attachment)
     return Status(201, _attachment_out(request, item))
 
 
