@@ -163,7 +163,8 @@ def test_condition_only_on_an_earlier_question(small: dict[str, Any]) -> None:
     assert tags.condition_question == rate
     services.update_question(m, tags, {"condition_question": None})
     tags.refresh_from_db()
-    assert tags.condition_question is None and tags.condition_op == ""
+    assert tags.condition_question is None
+    assert tags.condition_op == ""
     # A condition's value must stay one of the options.
     with pytest.raises(ValidationError) as exc:
         services.update_question(
@@ -309,7 +310,8 @@ def test_deleting_in_a_draft_removes_conditions(small: dict[str, Any]) -> None:
     m = small["m"]
     services.delete_question(m, small["kind"])
     why = Question.objects.get(pk=small["why"].pk)
-    assert why.condition_question is None and why.position == 0
+    assert why.condition_question is None
+    assert why.position == 0
     entry = AuditEntry.objects.filter(action="survey.question.delete").latest("pk")
     assert entry.data["conditions_removed"] == ["why"]
     services.delete_section(m, small["b"])
@@ -375,7 +377,8 @@ def test_copy_makes_a_draft_to_change_types(
 ) -> None:
     _answer(small, invite, orgs["uga"], {"kind": "y"})
     copy = services.copy_survey(personas["manager_it"], small["survey"], slug="pulse-v2")
-    assert copy.status == Survey.Status.DRAFT and copy.created_by == personas["manager_it"]
+    assert copy.status == Survey.Status.DRAFT
+    assert copy.created_by == personas["manager_it"]
     assert _order(copy) == _order(small["survey"])
     why = Question.objects.get(section__survey=copy, key="why")
     assert why.condition_question is not None

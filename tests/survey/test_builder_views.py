@@ -80,8 +80,10 @@ def test_edit_question_page_rewords_and_edits_options(
     page = c.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="text_de"' in html and 'name="help_text_it"' in html
-    assert 'name="choice-1-label_fr"' in html and 'name="choice-2-value"' in html  # a new row
+    assert 'name="text_de"' in html
+    assert 'name="help_text_it"' in html
+    assert 'name="choice-1-label_fr"' in html
+    assert 'name="choice-2-value"' in html
     resp = c.post(
         url,
         _edit_data(
@@ -140,7 +142,8 @@ def test_opened_survey_keeps_answered_options(
     url = reverse("survey:question_edit", args=[survey.pk, kind.pk])
     page = c.get(url).content.decode()
     assert "This question has answers." in page
-    assert 'name="qtype"' in page and "disabled" in page.split('name="qtype"')[1][:200]
+    assert 'name="qtype"' in page
+    assert "disabled" in page.split('name="qtype"')[1][:200]
     resp = c.post(
         url,
         _edit_data(
@@ -153,7 +156,8 @@ def test_opened_survey_keeps_answered_options(
     html = resp.content.decode()
     assert "chosen in answers already" in html
     kind.refresh_from_db()
-    assert kind.qtype == "single" and len(kind.choices) == 2
+    assert kind.qtype == "single"
+    assert len(kind.choices) == 2
     # Re-wording still works, and is audited.
     resp = c.post(url, _edit_data(kind, text_en="Which kind?"))
     assert resp.status_code == 302
@@ -171,7 +175,8 @@ def test_arrow_buttons_without_and_with_htmx(client_for: Any, built: dict[str, A
     survey = built["survey"]
     url = reverse("survey:question_move", args=[survey.pk, built["rate"].pk])
     resp = c.post(url, {"direction": "up"})
-    assert resp.status_code == 302 and resp["Location"].endswith(f"#q-{built['rate'].pk}")
+    assert resp.status_code == 302
+    assert resp["Location"].endswith(f"#q-{built['rate'].pk}")
     assert _order(survey) == [("a", ["kind", "why", "rate"]), ("b", [])]
     resp = c.post(url, {"direction": "down"}, HTTP_HX_REQUEST="true")
     assert resp.status_code == 200
@@ -223,7 +228,8 @@ def test_delete_with_confirmation(client_for: Any, built: dict[str, Any]) -> Non
     page = c.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Delete section a?" in html and "Kind?" in html
+    assert "Delete section a?" in html
+    assert "Kind?" in html
     assert built["survey"].sections.count() == 2  # GET deletes nothing
     resp = c.post(url)
     assert resp.status_code == 302
@@ -289,7 +295,8 @@ def test_copy_from_an_opened_survey(client_for: Any, built: dict[str, Any]) -> N
     assert "Make a draft copy" in page
     resp = c.post(reverse("survey:survey_action", args=[survey.pk, "copy"]), {"slug": "pulse-2"})
     copy = Survey.objects.get(slug="pulse-2")
-    assert resp.status_code == 302 and copy.status == "draft"
+    assert resp.status_code == 302
+    assert copy.status == "draft"
     resp = c.post(
         reverse("survey:survey_action", args=[survey.pk, "copy"]), {"slug": "pulse-2"}, follow=True
     )
