@@ -372,3 +372,19 @@ def test_publish_and_unpublish(
     assert r.json()["agendas_published_at"] is not None
     assert len(_call(client, "get", f"{base}/meetings", auth=mine).json()) == 2
     assert len(_call(client, "get", f"{base}/meetings", auth=manager).json()) == 2
+
+
+def test_cancelled_registration_tells_the_other_sides(
+    scheduled: dict[str, Any], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a, b, c = scheduled["a"], scheduled["b"], scheduled["c"]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _call(
+            client,
+            "delete",
+            "/api/v1/events/partnering-lyon/registration",
+            auth=_token(a.registration.user),
+        )
+    assert r.status_code == 200, r.content
+    told = sorted(m.to[0] for m in mail.outbox if "cancelled" in m.subject)
+    assert told == sorted([b.registration.user.email, c.registration.user.email])

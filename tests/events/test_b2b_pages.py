@@ -160,3 +160,23 @@ def test_participant_cancels_from_the_agenda(
     assert ab.status == Meeting.Status.CANCELLED
     assert [m.to for m in mail.outbox] == [[b.registration.user.email]]
     assert "/fr/events/" in mail.outbox[0].body
+
+
+def test_organiser_sets_a_participants_availability(
+    event: Any, b2b: B2BSession, make_participant: Any, client_for: Any
+) -> None:
+    a = make_participant("uga")
+    slot = b2b.slots.filter(is_break=False).first()
+    assert slot is not None
+    url = reverse("events:b2b_availability", args=[event.slug, a.pk])
+    manager = client_for("manager_fr")
+    assert url in manager.get(reverse("events:b2b_setup", args=[event.slug])).content.decode()
+    assert manager.get(url).status_code == 200
+    assert manager.post(url, {"unavailable": [str(slot.pk)]}).status_code == 302
+    assert list(a.unavailable_slots.values_list("pk", flat=True)) == [slot.pk]
+    assert manager.post(url, {"unavailable": ["999999"]}).status_code == 200  # not a choice
+    assert _as(a.registration.user).get(url).status_code == 403
+    assert (
+        manager.get(reverse("events:b2b_availability", args=[event.slug, 999999])).status_code
+        == 404
+    )

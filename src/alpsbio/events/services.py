@@ -426,7 +426,14 @@ def _cancel_b2b_participation(actor: Any, profile: B2BProfile) -> None:
         Q(request__requester=profile) | Q(request__recipient=profile),
         status=Meeting.Status.SCHEDULED,
     )
+    # The other side of each freed meeting is told (in their language) once this commits.
+    others = [
+        (m_id, b if a == profile.pk else a)
+        for m_id, a, b in freed.values_list("pk", "request__requester_id", "request__recipient_id")
+    ]
     n_freed = freed.update(status=Meeting.Status.CANCELLED)
+    for meeting_id, other_id in others:
+        _on_commit_task("send_meeting_cancelled_email", meeting_id, other_id, "")
     MeetingRequest.objects.filter(
         Q(requester=profile) | Q(recipient=profile),
         status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED],

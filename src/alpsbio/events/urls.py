@@ -43,6 +43,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/b2b/setup/slots/<int:pk>/delete/", views.slot_delete, name="b2b_slot_delete"),
     path("<slug:slug>/b2b/setup/tables/", views.table_add, name="b2b_table_add"),
     path(
+        "<slug:slug>/b2b/setup/availability/<int:profile_id>/",
+        views.availability_manage,
+        name="b2b_availability",
+    ),
+    path(
         "<slug:slug>/b2b/setup/tables/<int:pk>/delete/",
         views.table_delete,
         name="b2b_table_delete",

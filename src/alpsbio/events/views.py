@@ -1066,3 +1066,37 @@ def schedule_repair(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("The freed slots are being filled in the background."))
     return redirect("events:b2b_schedule", slug=event.slug)
+
+
+@login_required
+def availability_manage(request: HttpRequest, slug: str, profile_id: int) -> HttpResponse:
+    """Organisers set a participant's availability (e.g. told by phone)."""
+    event = _managed_event(request, slug)
+    session = _session(event)
+    profile = get_object_or_404(
+        B2BProfile.objects.select_related("registration__user", "organisation"),
+        session=session,
+        pk=profile_id,
+    )
+    avail = forms.AvailabilityForm(
+        request.POST or None,
+        slots=list(session.slots.all()),
+        initial={"unavailable": [str(s.pk) for s in profile.unavailable_slots.all()]},
+    )
+    if request.method == "POST" and avail.is_valid():
+        try:
+            services.set_availability(
+                request.user,
+                profile,
+                unavailable_slot_ids=[int(x) for x in avail.cleaned_data["unavailable"]],
+            )
+        except ValidationError as exc:
+            _form_errors(avail, exc, {"unavailable_slots": "unavailable"})
+        else:
+            messages.success(request, _("The availability was saved."))
+            return redirect("events:b2b_setup", slug=event.slug)
+    return render(
+        request,
+        "events/b2b/availability.html",
+        {"event": event, "session": session, "profile": profile, "avail": avail},
+    )
