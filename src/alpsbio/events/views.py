@@ -932,7 +932,7 @@ def slot_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         for errs in form.errors.values():
             for msg in errs:
-                messages.error(request, msg)
+                messages.error(request, str(msg))
         return _setup_redirect(event)
     try:
         services.add_time_slot(request.user, session, **form.cleaned_data)
@@ -985,7 +985,7 @@ def table_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         for errs in form.errors.values():
             for msg in errs:
-                messages.error(request, msg)
+                messages.error(request, str(msg))
         return _setup_redirect(event)
     try:
         services.add_table(
