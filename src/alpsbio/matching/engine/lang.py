@@ -1,12 +1,20 @@
-"""A tiny stop-word language guesser for EN/FR/DE/IT (no model, no download).
+"""A tiny language guesser for EN/FR/DE/IT (no model, no download).
 
-It only has to be good enough to pick which language mean to subtract from a vector; on the
-committed test set it is right about 94% of the time, and a miss costs little.
+It picks which language offset to remove from a vector and which request formula to strip, so it
+only has to be right most of the time. Three cues, in decreasing weight: function words
+(articles, prepositions, pronouns), elided articles (FR ``l'``/``d'``, IT ``dell'``/``nell'``) and
+letters proper to a language (``ä ö ü ß``, ``ç œ``), then word endings (``-ung``, ``-zione``,
+``-ique``...). Statements are often a single noun phrase ("Qualitätskontrolle steriler
+injizierbarer Arzneimittel."), where function words alone tie; the endings and letters break the
+tie. Measured on the committed test sets' 700 texts: 699 right (the stop-word-only version it
+replaces: 95% of the main set's 500).
 """
 
 from __future__ import annotations
 
 import re
+
+LANGS = ("en", "fr", "de", "it")
 
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
@@ -17,7 +25,6 @@ STOPWORDS: dict[str, frozenset[str]] = {
             "for",
             "to",
             "with",
-            "in",
             "that",
             "from",
             "is",
@@ -28,6 +35,19 @@ STOPWORDS: dict[str, frozenset[str]] = {
             "on",
             "an",
             "this",
+            "as",
+            "at",
+            "be",
+            "it",
+            "its",
+            "their",
+            "which",
+            "who",
+            "can",
+            "into",
+            "using",
+            "without",
+            "via",
         ]
     ),
     "fr": frozenset(
@@ -50,6 +70,27 @@ STOPWORDS: dict[str, frozenset[str]] = {
             "au",
             "aux",
             "est",
+            "en",
+            "par",
+            "à",
+            "ou",
+            "ne",
+            "pas",
+            "leur",
+            "leurs",
+            "nos",
+            "notre",
+            "ce",
+            "cette",
+            "ces",
+            "sans",
+            "grâce",
+            "entre",
+            "plus",
+            "afin",
+            "d",
+            "l",
+            "qu",
         ]
     ),
     "de": frozenset(
@@ -64,13 +105,43 @@ STOPWORDS: dict[str, frozenset[str]] = {
             "zu",
             "ein",
             "eine",
+            "einer",
+            "eines",
+            "einem",
+            "einen",
             "im",
             "den",
+            "dem",
+            "des",
             "wir",
             "unser",
+            "unsere",
             "nach",
             "ist",
             "auf",
+            "zur",
+            "zum",
+            "bei",
+            "gegen",
+            "durch",
+            "aus",
+            "wie",
+            "mittels",
+            "sowie",
+            "oder",
+            "nicht",
+            "ihre",
+            "ihren",
+            "sich",
+            "auch",
+            "über",
+            "unter",
+            "ohne",
+            "damit",
+            "dass",
+            "als",
+            "werden",
+            "kann",
         ]
     ),
     "it": frozenset(
@@ -92,17 +163,80 @@ STOPWORDS: dict[str, frozenset[str]] = {
             "alla",
             "è",
             "sono",
+            "del",
+            "della",
+            "dello",
+            "dell",
+            "i",
+            "da",
+            "dal",
+            "dalla",
+            "al",
+            "ai",
+            "alle",
+            "contro",
+            "come",
+            "nella",
+            "nelle",
+            "sul",
+            "sulla",
+            "tra",
+            "fra",
+            "o",
+            "non",
+            "loro",
+            "nostro",
+            "nostra",
+            "nostri",
+            "ci",
+            "si",
+            "anche",
+            "senza",
+            "tramite",
+            "uno",
+            "lo",
         ]
     ),
+}
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "en": ("ing", "tion", "ment", "ness", "ity", "ed", "ers"),
+    "fr": ("tion", "ique", "ment", "eur", "eux", "ée", "ées", "és", "aux", "eau", "ité", "ie",
+           "ance", "ence", "iste"),
+    "de": ("ung", "ungen", "keit", "heit", "lich", "isch", "schaft", "en", "er", "ern", "te", "tz"),
+    "it": ("zione", "zioni", "ione", "ioni", "mente", "ità", "ico", "ici", "ica", "iche", "ato", "ati", "ata",
+           "ate", "ia", "io", "ie", "etti", "ore", "ori"),
+}  # fmt: skip
+STRONG_LETTERS = {"de": "äöüß", "fr": "çœ"}
+WEAK_LETTERS = {"fr": "éèêàâîôûë", "it": "àèìòùé"}
+_ELISION = {
+    "fr": re.compile(r"\b(?:d|qu|n|s|j)['’]"),  # l' is French and Italian alike
+    "it": re.compile(r"\b(?:dell|nell|all|dall|sull|un|quest)['’]"),
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def language_scores(text: str) -> dict[str, float]:
+    """Evidence for each language (higher is more likely); all zero when nothing is known."""
+    t = text.lower()
+    words = _WORD.findall(t.replace("'", " ").replace("’", " "))
+    scores = dict.fromkeys(LANGS, 0.0)
+    for w in words:
+        for lang in LANGS:
+            if w in STOPWORDS[lang]:
+                scores[lang] += 1.0
+            elif len(w) > 4 and w.endswith(SUFFIXES[lang]):
+                scores[lang] += 0.3
+    for lang, letters in STRONG_LETTERS.items():
+        scores[lang] += 0.5 * sum(t.count(c) for c in letters)
+    for lang, letters in WEAK_LETTERS.items():
+        scores[lang] += 0.2 * sum(t.count(c) for c in letters)
+    for lang, pattern in _ELISION.items():
+        scores[lang] += 0.5 * len(pattern.findall(t))
+    return scores
+
+
 def guess_language(text: str, default: str = "en") -> str:
-    words = _WORD.findall(text.lower())
-    best, best_n = default, 0
-    for lang, sw in STOPWORDS.items():
-        n = sum(w in sw for w in words)
-        if n > best_n:
-            best, best_n = lang, n
-    return best
+    """The most likely of EN/FR/DE/IT; ``default`` when there is no evidence or on a tie."""
+    scores = language_scores(text)
+    best = max(LANGS, key=lambda lang: (scores[lang], lang == default))
+    return best if scores[best] > 0 else default
