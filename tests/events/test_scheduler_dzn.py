@@ -30,7 +30,7 @@ meetingsxBusiness = [{1,2,3,4},
 nMeetingsBusiness = [3,1,1,1];
 forbidden = [{0},{0,2},{},{4}];
 fixed = [0,2,0];
-precedences = [{3},{},{}];
+precedences = [{},{},{1}];
 """
 
 BENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "b2b_jair2022" / "instances"
@@ -75,7 +75,7 @@ def test_inconsistent_redundant_array_names_file_line_and_field(tmp_path: Path) 
         ("nMeetings = 3;", "nMeetings = 4;", "3 rows, nMeetings says 4"),
         ("fixed = [0,2,0];", "fixed = [0,9,0];", "fixed: meeting 2"),
         ("nTotalSlots = 4;", "", "nTotalSlots: missing"),
-        ("precedences = [{3},{},{}];", "precedences = [{1},{},{}];", "bad id 1"),
+        ("precedences = [{},{},{1}];", "precedences = [{1},{},{}];", "bad id 1"),
     ],
 )
 def test_bad_input_is_a_clear_error(tmp_path: Path, old: str, new: str, message: str) -> None:

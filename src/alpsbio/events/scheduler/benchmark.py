@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .checker import check_timing
-from .cpsat_timing import solve_timing
+from .cpsat_timing import Stopper, solve_timing
 from .dzn import load_dzn
 from .greedy_timing import greedy_timing
+from .timing import TimingProblem, TimingResult
 
 
 @dataclass
@@ -46,17 +49,17 @@ def instance_name(path: str | Path) -> str:
     return name[: -len(".dzn")] if name.endswith(".dzn") else name
 
 
-def solve_dzn(
-    path: str | Path,
+def _cpsat_search(
+    problem: TimingProblem,
     time_limit: float,
-    fairness: int | None = 2,
-    workers: int = 2,
-    probe_share: float = 0.5,
-) -> DznOutcome:
-    """Parse (raises DznError on bad input), solve within ``time_limit``, check independently."""
+    fairness: int | None,
+    workers: int,
+    probe_share: float,
+    greedy: list[int] | None,
+    stopper: Stopper | None,
+) -> tuple[TimingResult, int]:
+    """CP-SAT: probes from below, then the main solve; returns the result and the proved bound."""
     t0 = time.perf_counter()
-    problem = load_dzn(path)
-    greedy = greedy_timing(problem)
     # Probes from below: "total breaks <= k" for k = 0, 1, 2, ... as near-SAT problems (k = 0 is
     # pure SAT: every window clause active). The first k that is feasible is optimal as soon as
     # k - 1 was proved infeasible: a linear search from below like the paper's MaxSAT solvers. A
@@ -72,6 +75,7 @@ def solve_dzn(
             workers=workers,
             hint=greedy,
             max_total=lb,
+            stopper=stopper,
         )
         if probe.slots is not None:
             res = probe
@@ -92,10 +96,79 @@ def solve_dzn(
             workers=workers,
             hint=greedy,
             params={"subsolvers": ["core"]} if workers >= 2 else None,
+            stopper=stopper,
         )
         if res.status == "infeasible" and lb > 0:
             lb = 0  # the whole problem is infeasible, not just the probes
-    slots, method = res.slots, "cp-sat"
+    return res, lb
+
+
+def solve_dzn(
+    path: str | Path,
+    time_limit: float,
+    fairness: int | None = 2,
+    workers: int = 2,
+    probe_share: float = 0.5,
+    maxsat: bool = True,
+) -> DznOutcome:
+    """Parse (raises DznError on bad input), solve within ``time_limit``, check independently.
+
+    With ``maxsat`` (and python-sat installed) the two cores run a portfolio: RC2 on the paper's
+    MaxSAT encoding in a child process, CP-SAT with one worker fewer in this one; the first proof
+    of optimality (or infeasibility) stops the other.
+    """
+    t0 = time.perf_counter()
+    problem = load_dzn(path)
+    greedy = greedy_timing(problem)
+    run: Any = None
+    if maxsat and workers >= 2:
+        try:
+            from .maxsat_timing import MaxSatRun
+        except ImportError:  # python-sat missing: CP-SAT alone
+            pass
+        else:
+            run = MaxSatRun(problem, fairness)
+    stopper = Stopper()
+    done = threading.Event()
+    ms_box: list[TimingResult] = []
+
+    def watch() -> None:
+        got = None
+        while got is None and not done.is_set():
+            left = time_limit - (time.perf_counter() - t0)
+            if left <= 0:
+                return
+            got = run.wait(min(0.2, left))
+        if got is not None and got.proved_optimal:
+            ms_box.append(got)
+            while not done.is_set():  # repeat: a stop may land between two CP-SAT solves
+                stopper.stop()
+                done.wait(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True) if run is not None else None
+    if watcher is not None:
+        watcher.start()
+    try:
+        res, lb = _cpsat_search(
+            problem,
+            max(0.5, time_limit - (time.perf_counter() - t0)),
+            fairness,
+            max(1, workers - 1) if run is not None else workers,
+            probe_share,
+            greedy,
+            stopper,
+        )
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+        if run is not None:
+            run.close()  # CP-SAT finished first (proof or time limit): stop RC2
+    if ms_box and not (res.proved_optimal or res.status == "infeasible"):
+        ms = ms_box[0]
+        if ms.status == "infeasible" or check_timing(problem, ms.slots, fairness).valid:
+            res, lb = ms, 0
+    slots, method = res.slots, res.method
     if (
         slots is None
         and res.status != "infeasible"
@@ -107,7 +180,7 @@ def solve_dzn(
     breaks = report.total_breaks if slots is not None else None
     bound = max(lb, res.lower_bound or 0) if res.status != "infeasible" else None
     proved = res.status != "infeasible" and breaks is not None and breaks == bound
-    status = "optimal" if proved else (res.status if method == "cp-sat" else "feasible")
+    status = "optimal" if proved else (res.status if method != "greedy" else "feasible")
     if res.status == "infeasible":
         status, proved = "infeasible", True
     return DznOutcome(

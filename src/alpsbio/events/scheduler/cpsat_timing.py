@@ -13,6 +13,7 @@ Encoding (see docs/algorithms/scheduler.md):
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -38,6 +39,27 @@ def _status_name(code: Any, has_solution: bool) -> str:
 def count_runs(busy: set[int]) -> int:
     """Maximal runs of consecutive busy slots."""
     return sum(1 for s in busy if s - 1 not in busy)
+
+
+class Stopper:
+    """Lets another thread end the running CP-SAT search (another solver proved the optimum)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._solver: cp_model.CpSolver | None = None
+        self.stopped = False
+
+    def attach(self, solver: cp_model.CpSolver | None) -> bool:
+        """Register the solver about to run; False if the search was already stopped."""
+        with self._lock:
+            self._solver = solver
+            return not self.stopped
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._solver is not None:
+                self._solver.stop_search()
 
 
 def _reversible(problem: TimingProblem) -> bool:
@@ -110,6 +132,7 @@ def solve_timing(
     params: dict[str, object] | None = None,
     windows: bool = True,
     max_total: int | None = None,
+    stopper: Stopper | None = None,
 ) -> TimingResult:
     """Minimise total breaks; returns the best timing found within ``time_limit`` seconds."""
     t0 = time.perf_counter()
@@ -257,7 +280,13 @@ def solve_timing(
             getattr(solver.parameters, key).extend(val)
         else:
             setattr(solver.parameters, key, val)
-    code = solver.solve(model)
+    if stopper is not None and not stopper.attach(solver):
+        return TimingResult(None, None, "unknown", False, None, time.perf_counter() - t0)
+    try:
+        code = solver.solve(model)
+    finally:
+        if stopper is not None:
+            stopper.attach(None)
     has = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     slots: list[int] | None = None
     brk: int | None = None

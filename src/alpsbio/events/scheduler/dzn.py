@@ -191,8 +191,10 @@ def load_dzn(path: str | Path) -> TimingProblem:
             for j in sorted(sset):
                 if not 1 <= j <= n_meet or j - 1 == i:
                     raise DznError(f"{where('precedences')}: meeting {i + 1}: bad id {j}")
-                # precedences[i] lists the meetings that must come *after* meeting i.
-                precedences.append((i, j - 1))
+                # precedences[i] lists the meetings that must come *before* meeting i: the
+                # paper's constraint (28), schedule[j, t'] -> not schedule[i, t] for t' >= t,
+                # as public re-implementations of its MaxSAT encoding read these files.
+                precedences.append((j - 1, i))
 
     name = p.name[: -len(".dzn")] if p.name.endswith(".dzn") else p.name
     return TimingProblem(
