@@ -191,7 +191,8 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
 
 
 def combined_centred(threads: int = 1, w_use: float = 0.5) -> CombinedEmbedder:
-    """The engine's text signal: USE and E5, each language-centred, cosine averaged."""
+    """The engine's text signal: USE and E5, each with the language offset removed (a subspace
+    estimated on the pool) and request formulas stripped from queries, cosines averaged."""
     return CombinedEmbedder(
         [
             LanguageCentredEmbedder(UseEmbedder(threads)),
