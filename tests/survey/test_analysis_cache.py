@@ -4,6 +4,7 @@ the background when the data changes (stale result shown meanwhile, with a note)
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -209,3 +210,17 @@ def test_overview_page_says_when_it_is_being_recomputed(
     api = client.get("/api/v1/analysis/overview")
     assert api.status_code == 200
     assert any("being recomputed" in n for n in api.json()["notes"])
+
+
+def test_refresh_command(orgs: dict[str, Any], computations: list[list[str]]) -> None:
+    from django.core.management import call_command
+
+    _world(orgs)
+    out = io.StringIO()
+    call_command("analysis", "refresh", "--regions", "FRK2,ITC4,CH01", stdout=out)
+    assert "recomputed and stored" in out.getvalue()
+    call_command("analysis", "refresh", "--regions", "CH01,FRK2,ITC4", stdout=out)
+    assert "already current" in out.getvalue()
+    assert len(computations) == 1
+    call_command("analysis", "refresh", "--regions", "FRK2,ITC4,CH01", "--force", stdout=out)
+    assert len(computations) == 2

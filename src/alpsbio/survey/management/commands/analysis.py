@@ -2,6 +2,7 @@
 
 alpsbio analysis report --regions FRK2,ITC4,ITC1,CH01,CH02,AT33,DE21 --lang fr --out FILE.pdf
 alpsbio analysis run [--regions ...] --json
+alpsbio analysis refresh [--regions ...] [--force | --background]   (the stored result)
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ def _regions(raw: str | None) -> list[str] | None:
 
 
 class Command(BaseCommand):
-    help = "Territorial analysis: 'report' writes the PDF report, 'run' prints the key figures."
+    help = (
+        "Territorial analysis: 'report' writes the PDF report, 'run' prints the key figures, "
+        "'refresh' recomputes the stored result the pages serve."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -48,13 +52,27 @@ class Command(BaseCommand):
         )
         run.add_argument("--lang", default="en", choices=list(LANGUAGE_CODES))
         run.add_argument("--json", action="store_true", help="One JSON object on the last line")
+        ref = sub.add_parser(
+            "refresh",
+            help="Recompute and store the analysis the pages serve (if the data changed).",
+        )
+        ref.add_argument(
+            "--regions", help="Comma-separated NUTS-2 codes (default: the member regions)"
+        )
+        ref.add_argument("--force", action="store_true", help="Even if the stored one is current")
+        ref.add_argument(
+            "--background", action="store_true", help="Enqueue it for the task worker instead"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "report":
             self._report(options)
             return
         try:
-            self._run(options)
+            if options["action"] == "refresh":
+                self._refresh(options)
+            else:
+                self._run(options)
         except DatabaseError as exc:
             raise CommandError(
                 f"the database is not set up ({exc}): run 'alpsbio migrate' and load data first"
@@ -78,6 +96,23 @@ class Command(BaseCommand):
         self.stdout.write(
             f"wrote {out} ({len(pdf):,} bytes) in {time.perf_counter() - started:.1f} s"
         )
+
+    def _refresh(self, options: dict[str, Any]) -> None:
+        from alpsbio.survey import analysis_cache
+
+        regions = _regions(options.get("regions"))
+        if options["background"]:
+            analysis_cache.request_refresh(regions)  # autocommit: enqueued at once
+            self.stdout.write("analysis refresh enqueued")
+            return
+        started = time.perf_counter()
+        if options["force"]:
+            analysis_cache.compute_and_store(regions)
+            done = True
+        else:
+            done = analysis_cache.refresh_if_stale(regions)
+        verb = "recomputed and stored" if done else "already current"
+        self.stdout.write(f"analysis {verb} ({time.perf_counter() - started:.1f} s)")
 
     def _run(self, options: dict[str, Any]) -> None:
         from alpsbio.survey import queries
