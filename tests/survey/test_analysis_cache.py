@@ -224,3 +224,22 @@ def test_refresh_command(orgs: dict[str, Any], computations: list[list[str]]) ->
     assert len(computations) == 1
     call_command("analysis", "refresh", "--regions", "FRK2,ITC4,CH01", "--force", stdout=out)
     assert len(computations) == 2
+
+
+def test_without_the_table_the_analysis_is_computed(
+    orgs: dict[str, Any], computations: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database not migrated to the stored analyses yet: pages still get the analysis."""
+    from django.db import DatabaseError
+
+    class Missing:
+        class objects:  # stands in for the manager
+            @staticmethod
+            def filter(**kwargs: Any) -> Any:
+                raise DatabaseError("no such table: survey_analysissnapshot")
+
+    _world(orgs)
+    monkeypatch.setattr(analysis_cache, "AnalysisSnapshot", Missing)
+    a = queries.analysis(MEMBERS)
+    assert a.result is not None
+    assert len(computations) == 1

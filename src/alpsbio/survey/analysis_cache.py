@@ -104,11 +104,16 @@ def get_analysis(members: Sequence[str] | None = None) -> Any:
     if fingerprint == "unavailable":
         return queries.compute_analysis(member_list)
     key = snapshot_key(member_list)
-    row = (
-        AnalysisSnapshot.objects.filter(key=key, format=FORMAT)
-        .values("id", "fingerprint", "computed_at", "requested_fingerprint", "requested_at")
-        .first()
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a missing table must not break the request
+            row = (
+                AnalysisSnapshot.objects.filter(key=key, format=FORMAT)
+                .values("id", "fingerprint", "computed_at", "requested_fingerprint", "requested_at")
+                .first()
+            )
+    except DatabaseError:  # not migrated yet: compute, as before the stored results
+        logger.warning("stored analyses unavailable (run migrate): computing", exc_info=True)
+        return _present(queries.compute_analysis(member_list), member_list)
     stored = _load(key, row) if row is not None else None
     if row is None or stored is None:
         return _present(compute_and_store(member_list, fingerprint), member_list)
@@ -206,6 +211,9 @@ def compute_and_store(members: Sequence[str] | None = None, fingerprint: str | N
             row, _created = AnalysisSnapshot.objects.update_or_create(key=key, defaults=values)
     except IntegrityError:  # another process stored the same key at the same moment
         logger.info("analysis %s stored concurrently by another process", key)
+        return a
+    except DatabaseError:
+        logger.warning("analysis %s could not be stored", key, exc_info=True)
         return a
     with _lock:
         _memo[key] = (row.pk, row.computed_at, a)
