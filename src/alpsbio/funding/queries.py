@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -327,7 +328,13 @@ def describe_scope(scope: dict[str, Any]) -> str:
     """The scope in words, e.g. "types: conference; regions: FRK2; organised by partners"."""
     parts = []
     if scope.get("event_types"):
-        parts.append(_("types: %(v)s") % {"v": ", ".join(scope["event_types"])})
+        try:
+            field = apps.get_model("events", "Event")._meta.get_field("event_type")
+            labels = {str(v): str(label) for v, label in field.choices or []}
+        except LookupError:
+            labels = {}
+        names = [labels.get(t, t) for t in scope["event_types"]]
+        parts.append(_("types: %(v)s") % {"v": ", ".join(names)})
     if scope.get("networks"):
         parts.append(_("networks: %(v)s") % {"v": ", ".join(scope["networks"])})
     if scope.get("regions"):
