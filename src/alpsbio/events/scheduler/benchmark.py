@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ def _cpsat_search(
     probe_share: float,
     greedy: list[int] | None,
     stopper: Stopper | None,
+    on_solution: Callable[[int], None] | None = None,
 ) -> tuple[TimingResult, int]:
     """CP-SAT: probes from below, then the main solve; returns the result and the proved bound."""
     t0 = time.perf_counter()
@@ -76,6 +78,7 @@ def _cpsat_search(
             hint=greedy,
             max_total=lb,
             stopper=stopper,
+            on_solution=on_solution,
         )
         if probe.slots is not None:
             res = probe
@@ -97,6 +100,7 @@ def _cpsat_search(
             hint=greedy,
             params={"subsolvers": ["core"]} if workers >= 2 else None,
             stopper=stopper,
+            on_solution=on_solution,
         )
         if res.status == "infeasible" and lb > 0:
             lb = 0  # the whole problem is infeasible, not just the probes
@@ -132,18 +136,29 @@ def solve_dzn(
     done = threading.Event()
     ms_box: list[TimingResult] = []
 
+    best = [10**9]  # best total breaks CP-SAT has found so far
+
+    def seen(value: int) -> None:
+        best[0] = min(best[0], value)
+
     def watch() -> None:
+        # Stop CP-SAT when RC2 proves the optimum (or infeasibility), or when RC2's lower bound
+        # reaches the best timing CP-SAT already has (that timing is then optimal).
         got = None
         while got is None and not done.is_set():
             left = time_limit - (time.perf_counter() - t0)
             if left <= 0:
                 return
             got = run.wait(min(0.2, left))
+            if got is None and best[0] <= run.lower_bound:
+                break
         if got is not None and got.proved_optimal:
             ms_box.append(got)
-            while not done.is_set():  # repeat: a stop may land between two CP-SAT solves
-                stopper.stop()
-                done.wait(0.05)
+        elif got is not None:
+            return
+        while not done.is_set():  # repeat: a stop may land between two CP-SAT solves
+            stopper.stop()
+            done.wait(0.05)
 
     watcher = threading.Thread(target=watch, daemon=True) if run is not None else None
     if watcher is not None:
@@ -157,6 +172,7 @@ def solve_dzn(
             probe_share,
             greedy,
             stopper,
+            seen if run is not None else None,
         )
     finally:
         done.set()
@@ -168,6 +184,8 @@ def solve_dzn(
         ms = ms_box[0]
         if ms.status == "infeasible" or check_timing(problem, ms.slots, fairness).valid:
             res, lb = ms, 0
+    if run is not None and res.status != "infeasible":
+        lb = max(lb, run.lower_bound)  # RC2's cores: a proved lower bound
     slots, method = res.slots, res.method
     if (
         slots is None

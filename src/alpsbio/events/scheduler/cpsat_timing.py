@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -39,6 +39,15 @@ def _status_name(code: Any, has_solution: bool) -> str:
 def count_runs(busy: set[int]) -> int:
     """Maximal runs of consecutive busy slots."""
     return sum(1 for s in busy if s - 1 not in busy)
+
+
+class _OnSolution(cp_model.CpSolverSolutionCallback):
+    def __init__(self, fn: Callable[[int], None]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def on_solution_callback(self) -> None:
+        self._fn(round(self.objective_value))
 
 
 class Stopper:
@@ -133,6 +142,7 @@ def solve_timing(
     windows: bool = True,
     max_total: int | None = None,
     stopper: Stopper | None = None,
+    on_solution: Callable[[int], None] | None = None,
 ) -> TimingResult:
     """Minimise total breaks; returns the best timing found within ``time_limit`` seconds."""
     t0 = time.perf_counter()
@@ -283,7 +293,7 @@ def solve_timing(
     if stopper is not None and not stopper.attach(solver):
         return TimingResult(None, None, "unknown", False, None, time.perf_counter() - t0)
     try:
-        code = solver.solve(model)
+        code = solver.solve(model, _OnSolution(on_solution) if on_solution else None)
     finally:
         if stopper is not None:
             stopper.attach(None)

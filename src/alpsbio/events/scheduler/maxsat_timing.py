@@ -309,14 +309,25 @@ def _rc2_worker(
     from pysat.examples.rc2 import RC2
     from pysat.formula import WCNF
 
+    class _RC2(RC2):
+        """RC2 that reports its lower bound (the cost of the cores so far) after each core."""
+
+        sent = -1
+
+        def process_core(self) -> None:
+            super().process_core()
+            if self.cost > self.sent:
+                self.sent = self.cost
+                conn.send(("lb", int(self.cost)))
+
     w = WCNF()
     for c in hard:
         w.append(c)
     for v in soft:
         w.append([-v], weight=1)
-    with RC2(w, solver=solver, adapt=True, exhaust=True, minz=True, trim=5) as rc2:
+    with _RC2(w, solver=solver, adapt=True, exhaust=True, minz=True, trim=5) as rc2:
         model = rc2.compute()
-        conn.send(None if model is None else (list(model), int(rc2.cost)))
+        conn.send(("end", None if model is None else (list(model), int(rc2.cost))))
     conn.close()
 
 
@@ -327,6 +338,7 @@ class MaxSatRun:
         self.t0 = time.perf_counter()
         self.problem = problem
         self.result: TimingResult | None = None
+        self.lower_bound = 0
         enc = encode(problem, fairness)
         self._proc: Any = None
         if enc is None:
@@ -345,17 +357,26 @@ class MaxSatRun:
         return TimingResult(slots, cost, status, proved, cost, secs, "maxsat")
 
     def wait(self, timeout: float) -> TimingResult | None:
-        """The answer if it arrives within ``timeout`` seconds (then the child is gone), else None."""
+        """The answer if it arrives within ``timeout`` seconds (then the child is gone), else None.
+
+        Meanwhile :attr:`lower_bound` follows RC2's proved lower bound, core by core.
+        """
         if self.result is not None or self._proc is None:
             return self.result
-        try:
-            if not self._conn.poll(max(0.0, timeout)):
-                return None
-            got = self._conn.recv()
-        except (EOFError, OSError):
-            self.result = self._make(None, None, "unknown")
-            self.close()
-            return self.result
+        deadline = time.perf_counter() + max(0.0, timeout)
+        while True:
+            try:
+                if not self._conn.poll(max(0.0, deadline - time.perf_counter())):
+                    return None
+                kind, got = self._conn.recv()
+            except (EOFError, OSError):
+                self.result = self._make(None, None, "unknown")
+                self.close()
+                return self.result
+            if kind == "lb":
+                self.lower_bound = max(self.lower_bound, got)
+                continue
+            break
         if got is None:
             self.result = self._make(None, None, "infeasible")
         else:
@@ -365,6 +386,7 @@ class MaxSatRun:
             for (m, t), v in self._x.items():
                 if v in true:
                     slots[m] = t
+            self.lower_bound = cost
             self.result = self._make(slots, cost, "optimal")
         self.close()
         return self.result
