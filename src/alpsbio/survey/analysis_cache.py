@@ -111,8 +111,8 @@ def get_analysis(members: Sequence[str] | None = None) -> Any:
                 .values("id", "fingerprint", "computed_at", "requested_fingerprint", "requested_at")
                 .first()
             )
-    except DatabaseError:  # not migrated yet: compute, as before the stored results
-        logger.warning("stored analyses unavailable (run migrate): computing", exc_info=True)
+    except DatabaseError as exc:  # not migrated yet: compute, as before the stored results
+        logger.warning("stored analyses unavailable (%s; run migrate): computing", exc)
         return _present(queries.compute_analysis(member_list), member_list)
     stored = _load(key, row) if row is not None else None
     if row is None or stored is None:
