@@ -16,6 +16,7 @@ from .greedy_timing import greedy_timing
 from .lns import lns_timing
 from .model import Event, Meeting, Schedule, SchedulerInputError
 from .select import select_meetings
+from .select_lns import lns_select
 from .tables import assign_tables
 from .timing import TimedMeeting, TimingProblem
 
@@ -139,9 +140,11 @@ def solve_event(
     event: Event,
     time_limit: float = 100.0,
     workers: int = 2,
-    phase1_share: float = 0.2,
+    phase1_share: float = 0.3,
     progress: Progress = _noop,
     lns_above: int = 400,
+    exact_below: int = 4000,
+    seed: int = 0,
 ) -> Schedule:
     """Phase 1 (select), phase 2 (re-time for breaks and fairness), tables; greedy as fallback."""
     t0 = time.perf_counter()
@@ -153,14 +156,27 @@ def solve_event(
     timings["greedy"] = time.perf_counter() - t0
     progress("phase 1: choosing meetings", 0.05)
     left = time_limit - (time.perf_counter() - t0)
-    sel = select_meetings(comp, time_limit=left * phase1_share, workers=workers, hint=greedy)
-    timings["phase1"] = sel.seconds
-    notes.append(f"phase 1 {sel.status}: objective {sel.objective}, bound {sel.bound}")
-    slot_of = sel.slot_of
+    n_literals = sum(len(comp.allowed(c)) for c in comp.cands)
     method = "cp-sat"
-    if not slot_of:
-        notes.append(f"phase 1 {sel.status}: greedy selection used")
-        slot_of, method = greedy, "greedy"
+    proved1 = False
+    if n_literals <= exact_below:
+        # Small events: the whole time-indexed model, which can prove its selection optimal.
+        sel = select_meetings(comp, time_limit=left * phase1_share, workers=workers, hint=greedy)
+        timings["phase1"] = sel.seconds
+        notes.append(f"phase 1 {sel.status}: objective {sel.objective}, bound {sel.bound}")
+        slot_of, proved1 = sel.slot_of, sel.proved_optimal
+        if not slot_of:
+            notes.append(f"phase 1 {sel.status}: greedy selection used")
+            slot_of, method = dict(greedy), "greedy"
+    else:
+        # Big events: exact pieces of the same model around participants (select_lns.py).
+        slot_of, st1 = lns_select(comp, greedy, time_limit=left * phase1_share, seed=seed)
+        timings["phase1"] = st1.seconds
+        notes.append(
+            f"phase 1 LNS: {st1.steps} steps, {st1.improved} improving; meetings "
+            f"{st1.start[1]} -> {st1.end[1]}, weight {st1.start[2]} -> {st1.end[2]}, "
+            f"shortfall below K {st1.start[0]} -> {st1.end[0]}"
+        )
     progress("phase 2: re-timing for breaks", 0.5)
     prob, order = timing_problem(comp, slot_of)
     left = time_limit - (time.perf_counter() - t0) - 0.5
@@ -208,7 +224,7 @@ def solve_event(
         meetings,
         q,
         status=status if method == "cp-sat" else "greedy",
-        proved_optimal=sel.proved_optimal and proved2,
+        proved_optimal=proved1 and proved2,
         method=method,
         timings=timings,
         notes=notes,

@@ -1,7 +1,10 @@
 """Phase 1 (CP-SAT): which accepted requests become meetings, with a feasible slot for each.
 
 Lexicographic objective through weights: first minimise the total shortfall below K (each unit
-weighs more than all priorities together), then maximise the priority-weighted number of meetings.
+weighs more than all meetings together), then maximise the number of meetings (each weighs more
+than all priorities together), then the sum of priorities. Meetings before priorities: with
+priorities 1-3 a pure priority weight prefers one priority-3 meeting to two priority-1 meetings,
+which costs the event meetings; among selections with as many meetings, priorities decide.
 The slots chosen here are only a witness of feasibility and a hint; phase 2 re-times.
 """
 
@@ -72,9 +75,11 @@ def select_meetings(
         if hint:
             model.add_hint(sf, max(0, k - sum(1 for ci in cs if ci in hint)))
         shortfall.append(sf)
-    weight = sum(c.priority for c in comp.cands) + 1
+    w_meeting = sum(c.priority for c in comp.cands) + 1
+    w_short = w_meeting * (len(comp.cands) + 1)
     model.maximize(
-        sum(c.priority * y[ci] for ci, c in enumerate(comp.cands)) - weight * sum(shortfall)
+        sum((w_meeting + c.priority) * y[ci] for ci, c in enumerate(comp.cands))
+        - w_short * sum(shortfall)
     )
     if hint:
         for ci, row in enumerate(x):
