@@ -244,6 +244,12 @@ MATCHING_INLINE_EMBED_LIMIT = int(os.environ.get("ALPSBIO_MATCHING_INLINE_EMBED_
 MATCHING_REFRESH_SECONDS = float(os.environ.get("ALPSBIO_MATCHING_REFRESH_SECONDS", "1"))
 MATCHING_WARM_IN_BACKGROUND = True
 
+# Directory search: filters, facet counts and sorting over an in-memory index per process
+# (directory/facet_index.py). After a change it is rebuilt inside the request up to this many
+# organisations, above that in a background thread while searches are answered in SQL.
+DIRECTORY_FACET_INDEX = os.environ.get("ALPSBIO_FACET_INDEX", "1") == "1"
+DIRECTORY_FACET_INDEX_SYNC_LIMIT = int(os.environ.get("ALPSBIO_FACET_INDEX_SYNC_LIMIT", "60000"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,19 +6,27 @@ every query word as a prefix ("immuno" finds "immunology"), both over ``Organisa
 names in every language, acronyms, city and competences, lower-cased and unaccented.
 Facet counts are disjunctive: each facet counts with every filter applied except its own, so a
 user can widen a facet without losing the other choices.
+
+Two paths give the same answers: normally the database answers only the text match and the page
+of organisations, and filters, facet counts, sorting and BM25 ranking run over the in-memory
+facet index (``facet_index``); while that index is being rebuilt in the background after a
+change to a large directory, everything is answered in SQL.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from alpsbio.directory import facet_index
 from alpsbio.directory.models import Organisation
 
 MAX_QUERY_WORDS = 12
@@ -202,6 +210,9 @@ def search_organisations(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     page = max(1, page)
     words = query_words(text)
+    index = facet_index.current()
+    if index is not None:
+        return _search_with_index(index, words, filters, sort, page, per_page, facets, facet_limit)
     materialised = bool(words) and connection.vendor == "sqlite"
     if materialised:
         _materialise_sqlite_matches(words)
@@ -216,25 +227,125 @@ def search_organisations(
     offset = (page - 1) * per_page
     items = _page(matched, words, sort, offset, per_page)
 
-    facet_values: dict[str, list[FacetValue]] = {}
+    counted: dict[str, list[tuple[str, int]]] = {}
     for name in facets:
         others = Q()
         for other, q in facet_qs.items():
             if other != name:
                 others &= q
+        counted[name] = _facet_counts(base.filter(others), name)
+    return SearchResult(items, total, page, per_page, _facet_values(filters, counted, facet_limit))
+
+
+def _facet_values(
+    filters: SearchFilters, counted: dict[str, list[tuple[str, int]]], facet_limit: int
+) -> dict[str, list[FacetValue]]:
+    facet_values: dict[str, list[FacetValue]] = {}
+    for name, pairs in counted.items():
         selected = set(getattr(filters, name))
-        counted = _facet_counts(base.filter(others), name)[:facet_limit]
-        seen = {v for v, _ in counted}
-        values = [FacetValue(v, n, v in selected) for v, n in counted]
+        shown = pairs[:facet_limit]
+        seen = {v for v, _ in shown}
+        values = [FacetValue(v, n, v in selected) for v, n in shown]
         values += [FacetValue(v, 0, True) for v in selected if v not in seen]
         facet_values[name] = values
-    return SearchResult(items, total, page, per_page, facet_values)
+    return facet_values
+
+
+def _text_match_ids(words: list[str]) -> np.ndarray:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT id FROM directory_organisation"
+                " WHERE search_vector @@ to_tsquery('simple', %s)",
+                [_pg_tsquery(words)],
+            )
+        else:
+            cur.execute(
+                "SELECT rowid FROM directory_organisation_fts"
+                " WHERE directory_organisation_fts MATCH %s",
+                [_fts_expression(words)],
+            )
+        rows = cur.fetchall()
+    return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+
+
+def _texts(ids: list[int]) -> dict[int, str]:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT id, search_text FROM directory_organisation WHERE id = ANY(%s)", [ids]
+            )
+        else:
+            cur.execute(
+                "SELECT id, search_text FROM directory_organisation"
+                " WHERE id IN (SELECT value FROM json_each(%s))",
+                [json.dumps(ids)],
+            )
+        return {int(i): str(t or "") for i, t in cur.fetchall()}
+
+
+def _relevance(
+    index: facet_index.FacetIndex, positions: np.ndarray, words: list[str], n_matches: int
+) -> np.ndarray:
+    """BM25 of each result (document frequency per word from the index) plus activity bonus."""
+    if len(words) == 1:
+        frequencies = [n_matches]
+    else:
+        frequencies = [int(_text_match_ids([w]).size) for w in words]
+    idfs = [facet_index.idf(index.size, n) for n in frequencies]
+    if positions.size <= facet_index.TF_TEXT_LIMIT:
+        ids = [int(i) for i in index.ids[positions]]
+        texts = _texts(ids)
+        tf = facet_index.word_start_counts(words, [texts.get(i, "") for i in ids])
+        tf = np.maximum(tf, 1.0)  # matched, so at least once (tokenisers differ slightly)
+    else:
+        tf = np.ones((positions.size, len(words)))
+    lengths = index.text_length[positions]
+    scores = facet_index.bm25(tf, idfs, lengths, index.average_length)
+    return scores + facet_index.activity_bonus(index.n_projects[positions])
+
+
+def _search_with_index(
+    index: facet_index.FacetIndex,
+    words: list[str],
+    filters: SearchFilters,
+    sort: str,
+    page: int,
+    per_page: int,
+    facets: tuple[str, ...],
+    facet_limit: int,
+) -> SearchResult:
+    match_ids = _text_match_ids(words) if words else None
+    selections = {name: list(getattr(filters, name)) for name in FACETS}
+    found = facet_index.answer(
+        index,
+        match_ids,
+        selections,
+        filters.validated_only,
+        filters.member_regions_only,
+        facets,
+    )
+    relevance = None
+    if sort == "relevance" and words and found.total and match_ids is not None:
+        relevance = _relevance(index, found.positions, words, int(match_ids.size))
+    ids = facet_index.order_page(
+        index, found.positions, sort, (page - 1) * per_page, per_page, relevance
+    )
+    by_id = _with_regions(Organisation.objects.all()).in_bulk(ids)
+    items = [by_id[i] for i in ids if i in by_id]
+    return SearchResult(
+        items, found.total, page, per_page, _facet_values(filters, found.facet_counts, facet_limit)
+    )
+
+
+def _with_regions(qs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    # The regions' boundaries are large JSON documents that a result list never draws.
+    return qs.select_related("nuts2", "nuts3").defer("nuts2__geometry", "nuts3__geometry")
 
 
 def _page(
     matched: QuerySet[Organisation], words: list[str], sort: str, offset: int, limit: int
 ) -> list[Organisation]:
-    related = ("nuts2", "nuts3")
     if sort == "relevance" and words:
         if connection.vendor == "postgresql":
             rank = RawSQL(
@@ -243,7 +354,7 @@ def _page(
                 [_pg_tsquery(words)],
             )
             qs = matched.annotate(rank=rank).order_by("-rank", "-n_projects", "legal_name")
-            return list(qs.select_related(*related)[offset : offset + limit])
+            return list(_with_regions(qs)[offset : offset + limit])
         ids_sql, params = matched.values("pk").query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute(
@@ -257,7 +368,7 @@ def _page(
                 [*params, limit, offset],
             )
             ids = [row[0] for row in cur.fetchall()]
-        by_id = Organisation.objects.select_related(*related).in_bulk(ids)
+        by_id = _with_regions(Organisation.objects.all()).in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
     order: dict[str, tuple[str, ...]] = {
         "relevance": ("-n_projects", "legal_name"),
@@ -266,7 +377,7 @@ def _page(
         "projects": ("-n_projects", "legal_name"),
         "newest": ("-created_at", "-pk"),
     }
-    return list(matched.select_related(*related).order_by(*order[sort])[offset : offset + limit])
+    return list(_with_regions(matched).order_by(*order[sort])[offset : offset + limit])
 
 
 def describe_filters(filters: SearchFilters) -> dict[str, Any]:
