@@ -328,3 +328,26 @@ def test_demo_indicators_belong_to_work_packages_and_are_counted(db: Any) -> Non
         "expressions_of_interest",
         "cooperation_agreements",
     }
+
+
+def test_one_query_per_indicator_gives_the_per_period_counts(
+    project: FundingProject,
+    platform_data: dict[str, Any],
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Scoped indicators are counted for all periods in one query (conditional aggregation);
+    the figures equal counting period by period."""
+    periods = list(project.periods.all())
+    rows = queries.indicator_table(project)
+    for row in rows:
+        one_by_one = [
+            count_indicator(row.source_code, project, p.start_date, p.end_date, row.scope)
+            for p in periods
+        ]
+        assert row.per_period == one_by_one, row.code
+    scoped = sum(1 for r in rows if r.scope)
+    unscoped = len(rows) - scoped
+    # periods + indicators, one per scoped indicator (+1 for the partner list where needed),
+    # one per period for the unscoped one (counted by the events app itself).
+    with django_assert_max_num_queries(2 + 2 * scoped + unscoped * len(periods)):
+        queries.indicator_table(project)

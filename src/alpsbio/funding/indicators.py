@@ -55,6 +55,8 @@ class IndicatorSource:
 
 _sources: dict[str, IndicatorSource] = {}
 _scoped: dict[str, IndicatorProvider] = {}
+#: Scoped counters that count every period in one query: (project, [(start, end)], scope).
+_scoped_series: dict[str, Callable[..., list[int]]] = {}
 
 #: The indicator codes the funding module knows about (apps may register more).
 KNOWN_CODES: dict[str, Any] = {
@@ -100,9 +102,16 @@ def register_indicator_source(
     return provider
 
 
-def register_scoped_counter(code: str, counter: IndicatorProvider) -> None:
-    """The counter used for scoped indicators when the registered provider takes no scope."""
+def register_scoped_counter(
+    code: str, counter: IndicatorProvider, series: Callable[..., list[int]] | None = None
+) -> None:
+    """The counter used for scoped indicators when the registered provider takes no scope;
+    ``series`` (optional) counts all periods at once."""
     _scoped[code] = counter
+    if series is not None:
+        _scoped_series[code] = series
+    else:
+        _scoped_series.pop(code, None)
 
 
 def registered_sources() -> dict[str, IndicatorSource]:
@@ -174,3 +183,22 @@ def count_indicator(
     except Exception:
         logger.exception("indicator provider %s failed", code)
         return None
+
+
+def count_indicator_series(
+    code: str,
+    project: FundingProject,
+    periods: list[tuple[dt.date, dt.date]],
+    scope: Scope | None = None,
+) -> list[int | None]:
+    """The counted value for each period: one query for a scoped indicator counted by the
+    funding app's series counter, else one ``count_indicator`` per period."""
+    source = _sources.get(code)
+    series = _scoped_series.get(code)
+    if scope and series is not None and not (source is not None and source.accepts_scope):
+        try:
+            return list(series(project, periods, dict(scope)))
+        except Exception:
+            logger.exception("indicator counter %s failed", code)
+            return [None] * len(periods)
+    return [count_indicator(code, project, start, end, scope) for start, end in periods]

@@ -15,11 +15,11 @@ claimed (an app's registration, its ``ready()`` running before funding's, is kep
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 
 from alpsbio.funding.indicators import (
@@ -55,12 +55,36 @@ def _regions_q(prefixes: list[str], *paths: str) -> Q:
     return q
 
 
-def _events(project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any]) -> QuerySet[Any]:
-    """Events (not demo) started in the period, narrowed by the scope."""
-    lo, hi = _bounds(start, end)
-    qs = _model("events", "Event")._default_manager.filter(
-        is_demo=False, starts_at__gte=lo, starts_at__lt=hi
-    )
+Periods = Sequence[tuple[dt.date, dt.date]]
+
+
+def _series(
+    qs: QuerySet[Any], date_path: str, column: str, distinct: bool, periods: Periods, day: bool
+) -> list[int]:
+    """Counts per period in one query (conditional aggregation); ``day``: a date column."""
+    if not periods:
+        return []
+    aggregates = {}
+    for i, (start, end) in enumerate(periods):
+        if day:
+            q = Q(**{f"{date_path}__gte": start, f"{date_path}__lte": end})
+        else:
+            lo, hi = _bounds(start, end)
+            q = Q(**{f"{date_path}__gte": lo, f"{date_path}__lt": hi})
+        aggregates[f"p{i}"] = Count(column, distinct=distinct, filter=q)
+    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
+    if day:
+        qs = qs.filter(**{f"{date_path}__gte": first, f"{date_path}__lte": last})
+    else:
+        lo, hi = _bounds(first, last)
+        qs = qs.filter(**{f"{date_path}__gte": lo, f"{date_path}__lt": hi})
+    row = qs.aggregate(**aggregates)
+    return [int(row[f"p{i}"] or 0) for i in range(len(periods))]
+
+
+def _events_scoped(project: Any, scope: Mapping[str, Any]) -> QuerySet[Any]:
+    """Events (not demo), narrowed by the scope (any date)."""
+    qs = _model("events", "Event")._default_manager.filter(is_demo=False)
     if scope.get("event_types"):
         qs = qs.filter(event_type__in=scope["event_types"])
     if scope.get("networks"):
@@ -72,27 +96,27 @@ def _events(project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any]
     return qs
 
 
-def events_held(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    events = _events(project, start, end, scope or {}).filter(ends_at__lte=timezone.now())
-    return events.values("pk").distinct().count()
+def events_held_series(project: Any, periods: Periods, scope: Mapping[str, Any]) -> list[int]:
+    events = _events_scoped(project, scope).filter(ends_at__lte=timezone.now())
+    return _series(events, "starts_at", "pk", True, periods, day=False)
 
 
-def event_participants(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    events = _events(project, start, end, scope or {}).values("pk")
-    registration = _model("events", "Registration")
-    return registration._default_manager.filter(event__in=events, status="attended").count()
+def event_participants_series(
+    project: Any, periods: Periods, scope: Mapping[str, Any]
+) -> list[int]:
+    events = _events_scoped(project, scope).values("pk")
+    registrations = _model("events", "Registration")._default_manager.filter(
+        event__in=events, status="attended"
+    )
+    return _series(registrations, "event__starts_at", "pk", False, periods, day=False)
 
 
-def b2b_meetings(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    events = _events(project, start, end, scope or {}).values("pk")
-    meeting = _model("events", "Meeting")
-    return meeting._default_manager.filter(session__event__in=events, status="held").count()
+def b2b_meetings_series(project: Any, periods: Periods, scope: Mapping[str, Any]) -> list[int]:
+    events = _events_scoped(project, scope).values("pk")
+    meetings = _model("events", "Meeting")._default_manager.filter(
+        session__event__in=events, status="held"
+    )
+    return _series(meetings, "session__event__starts_at", "pk", False, periods, day=False)
 
 
 def _eoi_q(project: Any, scope: Mapping[str, Any], prefix: str = "") -> Q:
@@ -109,61 +133,64 @@ def _eoi_q(project: Any, scope: Mapping[str, Any], prefix: str = "") -> Q:
     return q
 
 
-def expressions_of_interest(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    lo, hi = _bounds(start, end)
-    eoi = _model("matching", "ExpressionOfInterest")
-    return (
-        eoi._default_manager.filter(created_at__gte=lo, created_at__lt=hi)
-        .filter(_eoi_q(project, scope or {}))
-        .count()
+def expressions_of_interest_series(
+    project: Any, periods: Periods, scope: Mapping[str, Any]
+) -> list[int]:
+    eois = _model("matching", "ExpressionOfInterest")._default_manager.filter(
+        _eoi_q(project, scope)
     )
+    return _series(eois, "created_at", "pk", True, periods, day=False)
 
 
-def cooperation_agreements(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    lo, hi = _bounds(start, end)
-    follow_up = _model("matching", "OutcomeFollowUp")
-    return (
-        follow_up._default_manager.filter(agreement=True, answered_at__gte=lo, answered_at__lt=hi)
-        .filter(_eoi_q(project, scope or {}, "eoi__"))
-        .values("eoi_id")
-        .distinct()
-        .count()
+def cooperation_agreements_series(
+    project: Any, periods: Periods, scope: Mapping[str, Any]
+) -> list[int]:
+    follow_ups = _model("matching", "OutcomeFollowUp")._default_manager.filter(
+        _eoi_q(project, scope, "eoi__"), agreement=True
     )
+    return _series(follow_ups, "answered_at", "eoi_id", True, periods, day=False)
 
 
-def survey_respondents(
-    project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
-) -> int:
-    scope = scope or {}
-    response = _model("survey", "Response")
-    qs = response._default_manager.filter(
-        status="submitted", submitted_on__gte=start, submitted_on__lte=end
-    )
+def survey_respondents_series(
+    project: Any, periods: Periods, scope: Mapping[str, Any]
+) -> list[int]:
+    qs = _model("survey", "Response")._default_manager.filter(status="submitted")
     if scope.get("survey"):
         qs = qs.filter(survey__slug=scope["survey"])
     if scope.get("regions"):
         qs = qs.filter(_regions_q(scope["regions"], "region"))
-    return qs.count()
+    return _series(qs, "submitted_on", "pk", False, periods, day=True)
 
 
-COUNTERS = {
-    "events_held": events_held,
-    "event_participants": event_participants,
-    "b2b_meetings": b2b_meetings,
-    "expressions_of_interest": expressions_of_interest,
-    "cooperation_agreements": cooperation_agreements,
-    "survey_respondents": survey_respondents,
+SERIES: dict[str, Callable[[Any, Periods, Mapping[str, Any]], list[int]]] = {
+    "events_held": events_held_series,
+    "event_participants": event_participants_series,
+    "b2b_meetings": b2b_meetings_series,
+    "expressions_of_interest": expressions_of_interest_series,
+    "cooperation_agreements": cooperation_agreements_series,
+    "survey_respondents": survey_respondents_series,
 }
+
+
+def _one_period(code: str) -> Callable[..., int]:
+    series = SERIES[code]
+
+    def counter(
+        project: Any, start: dt.date, end: dt.date, scope: Mapping[str, Any] | None = None
+    ) -> int:
+        return series(project, [(start, end)], scope or {})[0]
+
+    counter.__name__ = code
+    return counter
+
+
+COUNTERS = {code: _one_period(code) for code in SERIES}
 
 
 def register_platform_sources() -> None:
     """Scoped counters for every code; providers only for codes no app registered yet."""
     taken = registered_sources()
     for code, counter in COUNTERS.items():
-        register_scoped_counter(code, counter)
+        register_scoped_counter(code, counter, SERIES[code])
         if code not in taken:
             register_indicator_source(code, counter)

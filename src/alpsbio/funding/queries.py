@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from alpsbio.core.models import AuditEntry
 from alpsbio.core.money import quantize
 from alpsbio.directory.models import Organisation
-from alpsbio.funding.indicators import count_indicator, source_label
+from alpsbio.funding.indicators import count_indicator_series, source_label
 from alpsbio.funding.models import (
     BudgetLine,
     CostCategory,
@@ -398,10 +398,13 @@ def indicator_table(project: FundingProject, counted: bool = True) -> list[Indic
     for ind in project.indicators.select_related("work_package").order_by(
         "work_package__number", "code"
     ):
-        values = [
-            count_indicator(ind.source_code, project, p.start_date, p.end_date, ind.scope)
-            for p in periods
-        ]
+        values = (
+            count_indicator_series(
+                ind.source_code, project, [(p.start_date, p.end_date) for p in periods], ind.scope
+            )
+            if periods
+            else []
+        )
         rows.append(
             IndicatorRow(
                 code=ind.code,
