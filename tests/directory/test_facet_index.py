@@ -168,3 +168,16 @@ def test_every_facet_is_counted(world: dict[str, Organisation]) -> None:
     assert sectors == {"medtech": 2}
     regions = {v.value: v.count for v in result.facets["region"]}
     assert regions == {"FRK2": 3, "ITC4": 1, "CH01": 1}  # the inactive one is not counted
+
+
+def test_a_word_in_the_name_outranks_the_same_word_in_a_description(
+    world: dict[str, Organisation], make_org: Callable[..., Organisation]
+) -> None:
+    described = make_org("Alpine Devices", "FRK24", description={"en": "Biosensor platforms."})
+    Organisation.objects.filter(pk=described.pk).update(n_projects=60)
+    named = make_org("Biosensor-Lab Grenoble", "FRK24")
+    order = [o.pk for o in search_organisations("biosensor", sort="relevance").items]
+    assert order == [named.pk, described.pk]
+    assert (
+        facet_index.fold_name("UGA-Université  Grenoble_Alpes") == "uga universite grenoble alpes"
+    )

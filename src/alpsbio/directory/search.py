@@ -287,7 +287,9 @@ def _texts(ids: list[int]) -> dict[int, str]:
 def _relevance(
     index: facet_index.FacetIndex, positions: np.ndarray, words: list[str], n_matches: int
 ) -> np.ndarray:
-    """BM25 of each result (document frequency per word from the index) plus activity bonus."""
+    """BM25F of each result times the activity factor: document frequencies from the text match,
+    term frequencies from the texts (or 1 above ``TF_TEXT_LIMIT`` results) plus the weighted
+    occurrences in the organisation's own names."""
     if len(words) == 1:
         frequencies = [n_matches]
     else:
@@ -300,9 +302,11 @@ def _relevance(
         tf = np.maximum(tf, 1.0)  # matched, so at least once (tokenisers differ slightly)
     else:
         tf = np.ones((positions.size, len(words)))
+    in_names = facet_index.word_start_counts(words, [index.names[p] for p in positions])
+    tf = tf + facet_index.NAME_WEIGHT * in_names
     lengths = index.text_length[positions]
     scores = facet_index.bm25(tf, idfs, lengths, index.average_length)
-    return scores + facet_index.activity_bonus(index.n_projects[positions])
+    return scores * facet_index.activity_factor(index.n_projects[positions])
 
 
 def _search_with_index(
