@@ -42,8 +42,12 @@ def main() -> int:
     ap.add_argument("--variant-time-limit", type=float, default=10.0)
     ap.add_argument("--only", nargs="*", default=None, help="instance names (no suffix)")
     ap.add_argument("--no-variants", action="store_true")
+    ap.add_argument("--families", nargs="*", default=list(FAMILIES), help="variant families")
     ap.add_argument("--variants-only", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--no-maxsat", action="store_true", help="CP-SAT alone (the solver before the portfolio)"
+    )
     args = ap.parse_args()
     if not (args.data / "optima.csv").is_file():
         print(f"benchmark data not found in {args.data}", file=sys.stderr)
@@ -54,32 +58,34 @@ def main() -> int:
     print(f"# JAIR 2022 B2BSOP, d = 2, {args.workers} workers, limit {args.time_limit:.0f} s")
     print(
         f"# {dt.datetime.now().isoformat(timespec='seconds')}  {platform.node()}  "
-        f"{os.cpu_count()} cpus  {platform.processor() or platform.machine()}"
+        f"{os.cpu_count()} cpus  {platform.processor() or platform.machine()}  "
+        f"load average {os.getloadavg()[0]:.2f}  {'CP-SAT only' if args.no_maxsat else 'portfolio'}"
     )
     if not args.variants_only:
         print(
-            "| instance | optimum | breaks | proved | seconds | valid | greedy | ratio to greedy | MaxSAT s |"
+            "| instance | optimum | breaks | proved | bound | by | seconds | valid | greedy | "
+            "ratio to greedy | MaxSAT s |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         n_opt = n_proved = n_valid = 0
         for nm in names:
             path = args.data / "instances" / f"{nm}.original.dzn"
             best = int(optima[nm]["optimal_breaks"])
             g = greedy_breaks(path)
-            out = solve_dzn(path, args.time_limit, workers=args.workers)
+            out = solve_dzn(path, args.time_limit, workers=args.workers, maxsat=not args.no_maxsat)
             n_opt += int(out.breaks == best and out.valid)
             n_proved += int(out.proved_optimal and out.breaks == best)
             n_valid += int(out.valid)
             ratio = "-" if out.breaks is None or not g else f"{out.breaks / g:.2f}"
             print(
                 f"| {nm} | {best} | {out.breaks} | {'yes' if out.proved_optimal else 'no'} | "
-                f"{out.seconds:.1f} | {out.valid} | {g if g is not None else 'fail'} | {ratio} | "
+                f"{out.lower_bound} | {out.method} | {out.seconds:.1f} | {out.valid} | {g if g is not None else 'fail'} | {ratio} | "
                 f"{optima[nm]['maxsat_seconds']} |",
                 flush=True,
             )
         print(
             f"\noptimum reached {n_opt}/{len(names)}, proved {n_proved}/{len(names)}, "
-            f"valid {n_valid}/{len(names)}"
+            f"valid {n_valid}/{len(names)}  (load average now {os.getloadavg()[0]:.2f})"
         )
     if args.no_variants:
         return 0
@@ -89,12 +95,19 @@ def main() -> int:
         "unknown | valid | mean breaks | mean s |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for fam in FAMILIES:
+    for fam in args.families:
         rows = []
         for nm in names:
             path = args.data / "instances" / f"{nm}.{fam}.dzn"
             if path.is_file():
-                rows.append(solve_dzn(path, args.variant_time_limit, workers=args.workers))
+                rows.append(
+                    solve_dzn(
+                        path,
+                        args.variant_time_limit,
+                        workers=args.workers,
+                        maxsat=not args.no_maxsat,
+                    )
+                )
         if not rows:
             continue
         solved = [r for r in rows if r.breaks is not None]

@@ -55,10 +55,13 @@ def _cpsat_search(
     time_limit: float,
     fairness: int | None,
     workers: int,
+    main_workers: int,
     probe_share: float,
     greedy: list[int] | None,
     stopper: Stopper | None,
     on_solution: Callable[[int], None] | None = None,
+    bound: Callable[[], int] | None = None,
+    probe_at: list[int | None] | None = None,
 ) -> tuple[TimingResult, int]:
     """CP-SAT: probes from below, then the main solve; returns the result and the proved bound."""
     t0 = time.perf_counter()
@@ -66,28 +69,40 @@ def _cpsat_search(
     # pure SAT: every window clause active). The first k that is feasible is optimal as soon as
     # k - 1 was proved infeasible: a linear search from below like the paper's MaxSAT solvers. A
     # probe that times out hands the rest of the time to the main solve, keeping the bound.
+    # With the MaxSAT side running, each probe starts at k = RC2's proved lower bound (so a
+    # feasible probe is optimal at once) and is interrupted to restart when that bound rises.
     lb = 0
     res = None
     while time.perf_counter() - t0 < time_limit * probe_share:
         left = time_limit * probe_share - (time.perf_counter() - t0)
+        k = max(lb, bound()) if bound else lb
+        if k > 8:  # beyond a few breaks the cardinality makes probes slow; optimise instead
+            break
+        if probe_at is not None:
+            probe_at[0] = k
         probe = solve_timing(
             problem,
             time_limit=max(0.5, min(left, time_limit * 0.25)),
             fairness=fairness,
             workers=workers,
             hint=greedy,
-            max_total=lb,
+            max_total=k,
             stopper=stopper,
             on_solution=on_solution,
         )
+        if probe_at is not None:
+            probe_at[0] = None
         if probe.slots is not None:
             res = probe
+            lb = k
             break
-        if probe.status != "infeasible":
+        if probe.status == "infeasible":
+            lb = k + 1
+            continue
+        if stopper is not None and stopper.stopped:
             break
-        lb += 1
-        if lb > 8:  # beyond a few breaks the cardinality makes probes slow; optimise instead
-            break
+        if not (bound and bound() > k):
+            break  # timed out (not interrupted by a better bound): optimise instead
     if res is None:
         budget = max(0.5, time_limit - (time.perf_counter() - t0) - 0.2)
         # Portfolio for 2 cores: a core-guided worker (MaxSAT-style lower bounds, like the
@@ -96,9 +111,9 @@ def _cpsat_search(
             problem,
             time_limit=budget,
             fairness=fairness,
-            workers=workers,
+            workers=main_workers,
             hint=greedy,
-            params={"subsolvers": ["core"]} if workers >= 2 else None,
+            params={"subsolvers": ["core"]} if main_workers >= 2 else None,
             stopper=stopper,
             on_solution=on_solution,
         )
@@ -137,6 +152,7 @@ def solve_dzn(
     ms_box: list[TimingResult] = []
 
     best = [10**9]  # best total breaks CP-SAT has found so far
+    probe_at: list[int | None] = [None]  # k of the CP-SAT probe running now
 
     def seen(value: int) -> None:
         best[0] = min(best[0], value)
@@ -152,6 +168,9 @@ def solve_dzn(
             got = run.wait(min(0.2, left))
             if got is None and best[0] <= run.lower_bound:
                 break
+            k = probe_at[0]
+            if got is None and k is not None and run.lower_bound > k:
+                stopper.interrupt()  # restart the probe at the higher bound
         if got is not None and got.proved_optimal:
             ms_box.append(got)
         elif got is not None:
@@ -169,10 +188,13 @@ def solve_dzn(
             max(0.5, time_limit - (time.perf_counter() - t0)),
             fairness,
             max(1, workers - 1) if run is not None else workers,
+            workers,
             probe_share,
             greedy,
             stopper,
             seen if run is not None else None,
+            (lambda: run.lower_bound) if run is not None else None,
+            probe_at,
         )
     finally:
         done.set()

@@ -64,6 +64,12 @@ class Stopper:
             self._solver = solver
             return not self.stopped
 
+    def interrupt(self) -> None:
+        """End the running solve only; later solves run normally."""
+        with self._lock:
+            if self._solver is not None:
+                self._solver.stop_search()
+
     def stop(self) -> None:
         with self._lock:
             self.stopped = True

@@ -33,6 +33,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import pysat  # noqa: F401  (ImportError here lets the caller fall back to CP-SAT alone)
+
 from .cpsat_timing import _reversible
 from .timing import TimingProblem, TimingResult
 
