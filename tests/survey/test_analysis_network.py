@@ -213,3 +213,27 @@ def test_two_processes_sum_the_same_sources(monkeypatch: pytest.MonkeyPatch) -> 
     here = network.sources_betweenness(gi, sources)
     np.testing.assert_allclose(forked, here, rtol=1e-12, atol=1e-12)
     assert here.max() > 0
+
+
+def test_work_meanwhile_runs_once_and_the_estimate_does_not_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("igraph")
+    from alpsbio.survey.analysis import network
+
+    parts, orgs = _consortia(7)
+    graph = build_graph(parts, orgs)
+    calls: list[int] = []
+    results = []
+    for processes in (1, 2):
+        monkeypatch.setattr(network, "BETWEENNESS_PROCESSES", processes)
+        est, sampled = network.betweenness(
+            graph, graph.n - 1, 64, seed=2, meanwhile=lambda: calls.append(1)
+        )
+        assert sampled
+        results.append(est)
+    assert calls == [1, 1]
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-15)
+    # Exact path: still called once.
+    network.betweenness(graph, graph.n, graph.n, seed=2, meanwhile=lambda: calls.append(1))
+    assert calls == [1, 1, 1]

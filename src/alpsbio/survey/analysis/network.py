@@ -20,6 +20,7 @@ import random
 import select
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from types import ModuleType
@@ -189,7 +190,12 @@ def to_igraph(graph: CoGraph) -> Any:
 
 
 def betweenness(
-    graph: CoGraph, exact_max_nodes: int, samples: int, seed: int, gi: Any = None
+    graph: CoGraph,
+    exact_max_nodes: int,
+    samples: int,
+    seed: int,
+    gi: Any = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Normalised like networkx (divided by (n-1)(n-2)/2).
 
@@ -200,7 +206,31 @@ def betweenness(
     ``samples`` of its own nodes drawn without replacement with a fixed seed, scaled by
     ``n_largest / samples`` (Brandes & Pich 2007). The networkx fallback samples from all
     nodes (its ``k`` argument).
+
+    ``meanwhile`` (called exactly once) is work to run while a forked process shares the
+    sampled searches (see ``sources_betweenness``).
     """
+    called = False
+
+    def once() -> None:
+        nonlocal called
+        if meanwhile is not None and not called:
+            called = True
+            meanwhile()
+
+    result = _betweenness(graph, exact_max_nodes, samples, seed, gi, once)
+    once()
+    return result
+
+
+def _betweenness(
+    graph: CoGraph,
+    exact_max_nodes: int,
+    samples: int,
+    seed: int,
+    gi: Any,
+    meanwhile: Callable[[], None],
+) -> tuple[np.ndarray, bool]:
     n = graph.n
     if n < 3:
         return np.zeros(n), False
@@ -229,7 +259,7 @@ def betweenness(
     if len(outside):
         raw += np.asarray(gi.betweenness(directed=False, sources=outside.tolist()), dtype=float)
     picked = np.sort(np.random.default_rng(seed).choice(inside, size=samples, replace=False))
-    part = sources_betweenness(gi, picked)
+    part = sources_betweenness(gi, picked, meanwhile)
     raw += part * len(inside) / samples
     return raw / norm, True
 
@@ -239,18 +269,33 @@ BETWEENNESS_PROCESSES: int = min(2, os.cpu_count() or 1)
 _MIN_PARALLEL_SOURCES = 32
 
 
-def sources_betweenness(gi: Any, sources: np.ndarray) -> np.ndarray:
+# With other work to do meanwhile, the child takes this share of the sources (it balances
+# ~2 s of searches against ~1 s of communities and participation coefficients on H2020).
+_CHILD_SHARE_WITH_WORK = 0.7
+
+
+def sources_betweenness(
+    gi: Any, sources: np.ndarray, meanwhile: Callable[[], None] | None = None
+) -> np.ndarray:
     """Sum over ``sources`` of their Brandes dependencies (igraph), unnormalised.
 
-    With ``BETWEENNESS_PROCESSES`` = 2 and enough sources, half of them (every other one) go to
-    a forked child process that shares the graph copy-on-write and sends its sums back through
-    a pipe; the sum is the same up to floating-point rounding. A child that fails, or has not
-    answered long after this process finished its half, is killed and its half computed here.
+    With ``BETWEENNESS_PROCESSES`` = 2 and enough sources, part of them (every other one, or
+    7 in 10 when there is ``meanwhile`` work) go to a forked child process that shares the
+    graph copy-on-write and sends its sums back through a pipe, while this process runs
+    ``meanwhile`` and its own part; the sum is the same up to floating-point rounding. A child
+    that fails, or has not answered long after this process finished, is killed and its part
+    computed here. ``meanwhile`` is called exactly once in every case.
     """
     sources = np.asarray(sources)
     if BETWEENNESS_PROCESSES < 2 or len(sources) < _MIN_PARALLEL_SOURCES or not hasattr(os, "fork"):
-        return np.asarray(gi.betweenness(directed=False, sources=sources.tolist()), dtype=float)
-    mine, theirs = sources[::2], sources[1::2]
+        out = np.asarray(gi.betweenness(directed=False, sources=sources.tolist()), dtype=float)
+        if meanwhile is not None:
+            meanwhile()
+        return out
+    share = _CHILD_SHARE_WITH_WORK if meanwhile is not None else 0.5
+    i = np.arange(len(sources))
+    to_child = np.floor((i + 1) * share) > np.floor(i * share)  # evenly spread
+    mine, theirs = sources[~to_child], sources[to_child]
     n = int(gi.vcount())
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -266,14 +311,17 @@ def sources_betweenness(gi: Any, sources: np.ndarray) -> np.ndarray:
         finally:
             os._exit(status)
     os.close(write_fd)
-    started = time.monotonic()
-    own = np.asarray(gi.betweenness(directed=False, sources=mine.tolist()), dtype=float)
-    deadline = time.monotonic() + max(30.0, 10 * (time.monotonic() - started))
     chunks: list[bytes] = []
+    reaped = False
     try:
+        started = time.monotonic()
+        if meanwhile is not None:
+            meanwhile()
+        own = np.asarray(gi.betweenness(directed=False, sources=mine.tolist()), dtype=float)
+        deadline = time.monotonic() + max(30.0, 10 * (time.monotonic() - started))
         while True:
             ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
-            if not ready:
+            if not ready:  # no answer in time: stop it, compute its part here
                 os.kill(pid, signal.SIGKILL)
                 chunks = []
                 break
@@ -281,9 +329,13 @@ def sources_betweenness(gi: Any, sources: np.ndarray) -> np.ndarray:
             if not chunk:
                 break
             chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
     finally:
         os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
+        if not reaped:  # ``meanwhile`` or this process's searches raised
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
     data = b"".join(chunks)
     if status != 0 or len(data) != 8 * n:
         logger.warning("betweenness child process failed (status %s): computing here", status)
@@ -442,17 +494,20 @@ def analyse_network(
     else:
         samples = betweenness_samples
     gi = to_igraph(graph) if _use_igraph() is not None else None
-    btw, sampled = betweenness(
-        graph, graph.n - 1 if too_big else graph.n, min(samples, graph.n), seed, gi
-    )
     binary = _binary(graph)
     nodes = graph.orgs.copy()
     nodes["degree"] = np.diff(binary.indptr).astype(int)
     nodes["strength"] = np.asarray(graph.adjacency.sum(axis=1)).ravel()
-    nodes["betweenness"] = btw
-    nodes["community"] = communities(graph, seed, gi, community_method)
-    nodes["participation_region"] = participation_coefficient(graph, "region", binary)
-    nodes["participation_sector"] = participation_coefficient(graph, "sector", binary)
+
+    def meanwhile() -> None:  # while a second process runs betweenness searches
+        nodes["community"] = communities(graph, seed, gi, community_method)
+        nodes["participation_region"] = participation_coefficient(graph, "region", binary)
+        nodes["participation_sector"] = participation_coefficient(graph, "sector", binary)
+
+    btw, sampled = betweenness(
+        graph, graph.n - 1 if too_big else graph.n, min(samples, graph.n), seed, gi, meanwhile
+    )
+    nodes.insert(nodes.columns.get_loc("strength") + 1, "betweenness", btw)
     # Region x region link weights from the sparse adjacency (each link counted from both ends).
     onehot, regions = _onehot(nodes["region"])
     rr = (onehot.T @ graph.adjacency @ onehot).toarray() if graph.n else np.zeros((0, 0))
