@@ -458,7 +458,6 @@ def _builder_context(request: HttpRequest, survey: Survey) -> dict[str, Any]:
         "survey": survey,
         "sections": queries.sections_with_questions(survey),
         "can_edit": permissions.can_edit_survey(request.user, survey),
-        "has_answers": Answer.objects.filter(question__section__survey=survey).exists(),
         "section_form": forms.SectionForm(),
         "question_form": forms.QuestionForm(survey=survey),
     }
