@@ -267,6 +267,8 @@ def test_only_owners_see_and_use_the_builder(client_for: Any, built: dict[str, A
     assert 'id="reorder-form"' in owner.content.decode()
     other = client_for("manager_it").get(reverse("survey:survey", args=[survey.pk]))
     assert other.status_code == 200  # managers see the survey and its rates...
+    assert "Open the survey" not in other.content.decode()
+    assert "Open the survey" in owner.content.decode()
     assert reverse("survey:question_edit", args=[survey.pk, kind.pk]) not in other.content.decode()
     urls = [
         ("get", reverse("survey:question_edit", args=[survey.pk, kind.pk])),
