@@ -347,7 +347,7 @@ def sources_betweenness(
 
 COMMUNITY_METHOD: str = "leiden"  # "leiden" (igraph) or "louvain"
 # Link traversals allowed for betweenness (exact Brandes costs ~n*m); above, sampled sources
-# k = max(32, budget / m): 1e8 → 191 sources (~2 s CPU, ~1 s wall on two processes) on the
+# k = max(32, budget / m): 1e8 → 190 sources (~2 s CPU, ~1 s wall on two processes) on the
 # 523k-link H2020 network.
 DEFAULT_BETWEENNESS_BUDGET: float = 1e8
 
