@@ -53,6 +53,9 @@ def test_reorder_and_reword_through_the_page(
     with page.expect_response(lambda r: "/move/" in r.url and r.status == 200):
         page.get_by_role("button", name="Move question rate up").click()
     page.wait_for_selector("#questionnaire [role=status]")
+    # The keyboard focus stays on the arrow that was pressed.
+    rate_id = Question.objects.get(key="rate").pk
+    page.wait_for_function(f"document.activeElement.id === 'move-q{rate_id}-up'")
     assert page.locator(f"#s-{a.pk} [data-key]").evaluate_all(
         "els => els.map(e => e.dataset.key)"
     ) == ["kind", "staff", "rate"]
