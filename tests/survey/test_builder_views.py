@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from alpsbio.core.models import AuditEntry
@@ -303,3 +304,25 @@ def test_copy_from_an_opened_survey(client_for: Any, built: dict[str, Any]) -> N
         reverse("survey:survey_action", args=[survey.pk, "copy"]), {"slug": "pulse-2"}, follow=True
     )
     assert "exists already" in resp.content.decode()
+
+
+def test_respondent_resumes_after_a_reorder(
+    client_for: Any, built: dict[str, Any], invite: Any, orgs: dict[str, Organisation]
+) -> None:
+    """A question moved to another section while a respondent is half-way keeps its answer,
+    and the personal page shows it in its new place."""
+    survey = built["survey"]
+    services.open_survey(survey.created_by, survey)
+    inv = invite(survey, orgs["uga"], "manager_fr")
+    services.save_answers(inv.token, {"kind": "y", "why": "Because of the lake"})
+    services.update_question(survey.created_by, built["why"], {"section": built["b"]})
+    with pytest.raises(ValidationError):  # b above a would put 'why' before 'kind'
+        services.move_section(survey.created_by, built["b"], "up")
+    assert _order(survey) == [("a", ["kind"]), ("b", ["rate", "why"])]
+    page = client_for("anonymous").get(reverse("survey:respond", args=[inv.token]) + "?section=b")
+    assert page.status_code == 200
+    assert "Because of the lake" in page.content.decode()
+    services.save_answers(inv.token, {"rate": "4"}, submit=True)
+    header, rows = queries.export_table(survey.responses.all(), survey)
+    assert header[-3:] == ["kind", "rate", "why"]
+    assert rows[0][-3:] == ["Y", 4, "Because of the lake"]
