@@ -153,7 +153,11 @@ def _clusters(problem: TimingProblem, meetings: Sequence[int]) -> list[list[int]
 
 
 def encode(
-    problem: TimingProblem, fairness: int | None = 2, implied: bool = True, symmetry: bool = True
+    problem: TimingProblem,
+    fairness: int | None = 2,
+    implied: bool = True,
+    symmetry: bool = True,
+    windows: bool = False,
 ) -> tuple[list[list[int]], list[int], dict[tuple[int, int], int]] | None:
     """Hard clauses, soft literals (weight 1 each) and the ``x`` literals; None if trivially UNSAT."""
     pool = _Pool()
@@ -277,6 +281,26 @@ def encode(
             holes.append(hv)
         soft.extend(holes)
         counts.append((n_busy, holes))
+        if windows and holes and n_busy < S:
+            # redundant (the CP-SAT model's windows): without holes p's meetings fill one window
+            # of n_busy consecutive slots. zero -> exactly one window; window -> busy on it.
+            zero = pool.new()
+            for hv in holes:
+                hard.append([-zero, -hv])
+            hard.append([zero, *holes])
+            wins: list[int] = []
+            for f in range(S - n_busy + 1):
+                span = used[f : f + n_busy]
+                if any(u is False for u in span):
+                    continue
+                w = pool.new()
+                wins.append(w)
+                hard.append([-w, zero])
+                for u in span:
+                    if u is not True:
+                        hard.append([-w, u])
+            hard.append([-zero, *wins])
+            _amo_pairwise(wins, hard)
     if implied and all(mt.uses_table for mt in problem.meetings) and not any(problem.busy_fixed):
         # redundant (44), (45): at most two busy participants per table in a slot, and an even
         # number of them (each meeting has two), on the outputs of a sorting network
