@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alpsbio.core.i18n import localized
 from alpsbio.core.models import TimeStamped
@@ -137,9 +138,9 @@ class SizeClass(models.TextChoices):
 
 
 class ValidationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending validation")
-    VALIDATED = "validated", _("Validated")
-    REJECTED = "rejected", _("Rejected")
+    PENDING = "pending", pgettext_lazy("organisation status", "Pending validation")
+    VALIDATED = "validated", pgettext_lazy("organisation status", "Validated")
+    REJECTED = "rejected", pgettext_lazy("organisation status", "Rejected")
 
 
 class Organisation(TimeStamped):
@@ -371,10 +372,10 @@ class ImportRun(models.Model):
     """One run of an importer: what came in, what was created, merged or rejected."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        REJECTED = "rejected", _("Rejected")
-        FAILED = "failed", _("Failed")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("import status", "Succeeded")
+        REJECTED = "rejected", pgettext_lazy("import status", "Rejected")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     source = models.CharField(max_length=40)
     file_name = models.CharField(max_length=300, blank=True)

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alpsbio.core.i18n import localized, localized_language
 from alpsbio.core.models import TimeStamped
@@ -138,10 +139,10 @@ class Question(models.Model):
 
 class Registration(TimeStamped):
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", _("Confirmed")
-        WAITING = "waiting", _("Waiting list")
-        CANCELLED = "cancelled", _("Cancelled")
-        ATTENDED = "attended", _("Attended")
+        CONFIRMED = "confirmed", pgettext_lazy("registration status", "Confirmed")
+        WAITING = "waiting", pgettext_lazy("registration status", "Waiting list")
+        CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
+        ATTENDED = "attended", pgettext_lazy("registration status", "Attended")
 
     # Statuses that hold a seat.
     SEATED = (Status.CONFIRMED, Status.ATTENDED)
@@ -300,10 +301,10 @@ class B2BProfile(TimeStamped):
 
 class MeetingRequest(TimeStamped):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        PENDING = "pending", pgettext_lazy("meeting request status", "Pending")
+        ACCEPTED = "accepted", pgettext_lazy("meeting request status", "Accepted")
+        DECLINED = "declined", pgettext_lazy("meeting request status", "Declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("meeting request status", "Withdrawn")
 
     session = models.ForeignKey(B2BSession, on_delete=models.CASCADE, related_name="requests")
     requester = models.ForeignKey(B2BProfile, on_delete=models.CASCADE, related_name="sent")
@@ -337,9 +338,9 @@ class Meeting(TimeStamped):
     """A scheduled one-to-one meeting: an accepted request placed at a slot and a table."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
+        SCHEDULED = "scheduled", pgettext_lazy("meeting status", "Scheduled")
+        HELD = "held", pgettext_lazy("meeting status", "Held")
+        CANCELLED = "cancelled", pgettext_lazy("meeting status", "Cancelled")
 
     session = models.ForeignKey(B2BSession, on_delete=models.CASCADE, related_name="meetings")
     request = models.OneToOneField(MeetingRequest, on_delete=models.CASCADE, related_name="meeting")

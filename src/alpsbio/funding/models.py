@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alpsbio.core.models import TimeStamped
 
@@ -372,10 +373,10 @@ class ExchangeRate(models.Model):
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    IN_CONTROL = "in_control", _("In control")
-    CERTIFIED = "certified", _("Certified")
+    DRAFT = "draft", pgettext_lazy("partner report status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("partner report status", "Submitted")
+    IN_CONTROL = "in_control", pgettext_lazy("partner report status", "In control")
+    CERTIFIED = "certified", pgettext_lazy("partner report status", "Certified")
 
 
 class PartnerReport(TimeStamped):

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from alpsbio.core.i18n import localized
 from alpsbio.core.models import TimeStamped
@@ -224,8 +225,8 @@ class Response(TimeStamped):
     """The answers of one invited organisation. ``invitation`` is cut on submit if anonymous."""
 
     class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        SUBMITTED = "submitted", _("Submitted")
+        IN_PROGRESS = "in_progress", pgettext_lazy("survey response status", "In progress")
+        SUBMITTED = "submitted", pgettext_lazy("survey response status", "Submitted")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     invitation = models.OneToOneField(
@@ -337,5 +338,6 @@ class IndicatorImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.files}"
+
 
 from alpsbio.survey.models_analysis import AnalysisSnapshot  # noqa: E402, F401  (stored analysis)
