@@ -93,7 +93,7 @@ def test_no_information_after_cutoff(tmp_path: Path) -> None:
     rows = spa.queries[:10]
     excl = lp._excluded(spa, rows)
     fa, fb = lp.batch_features(spa, rows, excl), lp.batch_features(spb, rows, excl)
-    for name in lp.FEATURES:
+    for name in lp.RANKER_FEATURES:
         assert np.allclose(fa[name], fb[name]), name
     assert list(sa.org_type) == list(sb.org_type)
 
@@ -131,3 +131,37 @@ def test_topic_tokens_drop_call_year() -> None:
     assert lp._topic_tokens("SC1", "SC1-PM-08-2017") == "P:SC1 T:SC1 T:SC1-PM T:SC1-PM-08"
     assert lp.is_health("LEIT", "BIOTEC-02-2016")
     assert not lp.is_health("LEIT", "ICT-26-2016")
+
+
+@pytest.mark.parametrize("model", ["lambdamart", "logistic"])
+def test_both_rankers_learn_the_communities(tmp_path: Path, model: str) -> None:
+    pf, jf = make_data(tmp_path)
+    out = lp.evaluate([pf], [jf], 2016, 2017, 2018, cfg=lp.EvalConfig(model=model))
+    assert out["model"] == model
+    methods = out["methods"]
+    assert isinstance(methods, dict)
+    assert methods[out["engine"]]["recall@20"] > 2 * methods["random"]["recall@20"]
+    weights = out["weights"]
+    assert isinstance(weights, dict)
+    assert weights
+
+
+def test_unknown_model_is_an_input_error(tmp_path: Path) -> None:
+    pf, jf = make_data(tmp_path)
+    with pytest.raises(InputError, match="unknown model"):
+        lp.evaluate([pf], [jf], 2016, 2017, 2018, cfg=lp.EvalConfig(model="nope"))
+
+
+def test_label_pair_lift_counts_partner_pairs() -> None:
+    from alpsbio.matching.engine.graph import CoParticipationGraph
+
+    # p1: a(FR) b(FR); p2: a(FR) c(IT); p3: c(IT) d(IT)
+    g = CoParticipationGraph.from_participations(
+        [("a", "p1"), ("b", "p1"), ("a", "p2"), ("c", "p2"), ("c", "p3"), ("d", "p3")]
+    )
+    labels = np.array(["FR", "FR", "IT", "IT"])
+    lift, inv = lp._label_pair_lift(g, labels)
+    assert list(inv) == [0, 0, 1, 1]
+    # Directed pair counts (+1 smoothing): FR-FR 2+1, FR-IT 1+1, IT-FR 1+1, IT-IT 2+1; total 10.
+    assert lift[0, 0] == pytest.approx(np.log(3 * 10 / (5 * 5)))
+    assert lift[0, 1] == pytest.approx(np.log(2 * 10 / (5 * 5)))
