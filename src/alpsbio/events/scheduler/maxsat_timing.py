@@ -155,7 +155,7 @@ def _clusters(problem: TimingProblem, meetings: Sequence[int]) -> list[list[int]
 def encode(
     problem: TimingProblem,
     fairness: int | None = 2,
-    implied: bool = True,
+    implied: bool = False,
     symmetry: bool = True,
     windows: bool = False,
 ) -> tuple[list[list[int]], list[int], dict[tuple[int, int], int]] | None:
