@@ -4,7 +4,7 @@ Runs ``alpsbio match evaluate`` logic in-process for both subsets and prints eve
 recall@20 and MRR with its ratio to Adamic-Adar measured in the same run.
 
 Run: .venv/bin/python bench/match_linkpred.py [--data ../shared/data/cordis] [--train-until 2016]
-     [--subsets health,all] [--model lambdamart|logistic]
+     [--subsets health,all] [--model logistic|lambdamart]
 
 Validation (labels <= T only): --train-until 2015 --test-from 2016 --test-until 2016.
 """
@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--test-from", type=int, default=2017)
     ap.add_argument("--test-until", type=int, default=2018)
     ap.add_argument("--subsets", default="health,all")
-    ap.add_argument("--model", default="lambdamart", choices=MODELS, help="the engine's ranker")
+    ap.add_argument("--model", default="logistic", choices=MODELS, help="the engine's ranker")
     a = ap.parse_args()
     d = Path(a.data)
     parts = [d / "h2020_participations_2014_2018.csv.gz"]

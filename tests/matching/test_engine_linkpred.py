@@ -135,6 +135,8 @@ def test_topic_tokens_drop_call_year() -> None:
 
 @pytest.mark.parametrize("model", ["lambdamart", "logistic"])
 def test_both_rankers_learn_the_communities(tmp_path: Path, model: str) -> None:
+    if model == "lambdamart":
+        pytest.importorskip("lightgbm")  # optional dependency: without it the engine is logistic
     pf, jf = make_data(tmp_path)
     out = lp.evaluate([pf], [jf], 2016, 2017, 2018, cfg=lp.EvalConfig(model=model))
     assert out["model"] == model
@@ -165,3 +167,17 @@ def test_label_pair_lift_counts_partner_pairs() -> None:
     # Directed pair counts (+1 smoothing): FR-FR 2+1, FR-IT 1+1, IT-FR 1+1, IT-IT 2+1; total 10.
     assert lift[0, 0] == pytest.approx(np.log(3 * 10 / (5 * 5)))
     assert lift[0, 1] == pytest.approx(np.log(2 * 10 / (5 * 5)))
+
+
+def test_lambdamart_without_lightgbm_falls_back_to_logistic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "lightgbm" else real(name, *a)
+    )
+    pf, jf = make_data(tmp_path)
+    out = lp.evaluate([pf], [jf], 2016, 2017, 2018, cfg=lp.EvalConfig(model="lambdamart"))
+    assert out["model"] == "logistic"
