@@ -199,7 +199,10 @@ def _pct(values: list[float], p: float) -> float:
 def measure(label: str, env: dict[str, str], rounds: int) -> dict[str, float]:
     port = _free_port()
     server = subprocess.Popen(
-        [CLI, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        # One thread, like a gunicorn sync worker (docs/deployment.md): its database connection
+        # persists between requests (CONN_MAX_AGE). Threaded runserver opens one per request,
+        # which on PostgreSQL alone costs 10-20 ms.
+        [CLI, "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
