@@ -13,6 +13,7 @@ class SurveyConfig(AppConfig):
 
         register_panel(surveys_panel)
         from alpsbio.survey import analysis_tasks  # noqa: F401  (recompute after imports)
+
         # Funding reports count survey respondents per reporting period (if funding is there).
         try:
             from alpsbio.funding.indicators import register_indicator_source
