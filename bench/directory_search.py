@@ -217,7 +217,7 @@ def measure(label: str, env: dict[str, str], rounds: int) -> dict[str, float]:
             except OSError:
                 time.sleep(0.2)
         # Warm up: the first search starts building the in-memory facet index in the
-        # background (above 60,000 organisations); searches take the SQL path until it is ready.
+        # background (above 20,000 organisations); searches take the SQL path until it is ready.
         _time(base, "/api/v1/organisations", 1)
         time.sleep(10)
         _time(base, "/api/v1/organisations", 1)

@@ -248,7 +248,7 @@ MATCHING_WARM_IN_BACKGROUND = True
 # (directory/facet_index.py). After a change it is rebuilt inside the request up to this many
 # organisations, above that in a background thread while searches are answered in SQL.
 DIRECTORY_FACET_INDEX = os.environ.get("ALPSBIO_FACET_INDEX", "1") == "1"
-DIRECTORY_FACET_INDEX_SYNC_LIMIT = int(os.environ.get("ALPSBIO_FACET_INDEX_SYNC_LIMIT", "60000"))
+DIRECTORY_FACET_INDEX_SYNC_LIMIT = int(os.environ.get("ALPSBIO_FACET_INDEX_SYNC_LIMIT", "20000"))
 
 LOGGING = {
     "version": 1,

@@ -192,7 +192,7 @@ _building = False
 
 
 def _sync_limit() -> int:
-    return int(getattr(settings, "DIRECTORY_FACET_INDEX_SYNC_LIMIT", 60_000))
+    return int(getattr(settings, "DIRECTORY_FACET_INDEX_SYNC_LIMIT", 20_000))
 
 
 def _build_checked(token: int) -> FacetIndex | None:
