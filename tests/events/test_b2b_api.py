@@ -97,6 +97,12 @@ def test_setup_slots_tables_booths_and_k(
     r = _call(client, "patch", base, {"min_meetings": 2, "requests_open": False}, manager)
     assert (r.json()["min_meetings"], r.json()["requests_open"]) == (2, False)
     assert _fields(_call(client, "patch", base, {"min_meetings": 99}, manager)) == {"min_meetings"}
+    assert r.json()["objective"] == "meetings"
+    r = _call(client, "patch", base, {"objective": "priority"}, manager)
+    assert (r.json()["objective"], r.json()["min_meetings"]) == ("priority", 2)
+    session = B2BSession.objects.get(event=event)
+    assert scheduling.build_input(session).event.objective == "priority"
+    assert _fields(_call(client, "patch", base, {"objective": "random"}, manager)) == {"objective"}
 
     t0 = future + dt.timedelta(hours=1)
     iso = dt.datetime.isoformat

@@ -98,3 +98,25 @@ def test_pipeline_takes_the_lns_path_on_big_events() -> None:
     rep, q = check_event(ev, sched.meetings)
     assert rep.valid, rep.errors
     assert q.meetings >= greedy_schedule(ev).quality.meetings
+
+
+def test_the_organisers_objective_decides_between_more_meetings_and_higher_priority() -> None:
+    # One slot: x can meet y (priority 3) or z (priority 1), and then y can meet w (priority 1).
+    # Most meetings: x-z and y-w (2 meetings, priority 2); highest priority: x-y (1, priority 3).
+    ev = Event(
+        participants=[Participant(p) for p in "xyzw"],
+        slots=[Slot("s1")],
+        tables=["T1", "T2"],
+        requests=[Request("x", "y", priority=3), Request("x", "z", 1), Request("y", "w", 1)],
+        min_meetings=0,
+    )
+    by_count = solve_event(ev, time_limit=5, workers=1)
+    assert sorted((m.a, m.b) for m in by_count.meetings) == [("x", "z"), ("y", "w")]
+    by_priority = solve_event(replace(ev, objective="priority"), time_limit=5, workers=1)
+    assert [(m.a, m.b) for m in by_priority.meetings] == [("x", "y")]
+    report, _ = check_event(replace(ev, objective="priority"), by_priority.meetings)
+    assert report.valid, report.errors
+    # The large-event search (LNS over pieces) follows the same objective.
+    for objective, expected in (("meetings", 2), ("priority", 1)):
+        lns = solve_event(replace(ev, objective=objective), time_limit=5, exact_below=0)
+        assert len(lns.meetings) == expected, lns.notes

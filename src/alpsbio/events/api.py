@@ -667,12 +667,21 @@ def get_run(
 # --- B2B: organisers' set-up, grid, meetings, figures ---------------------------------------
 
 
+ObjectiveName = Literal["meetings", "priority"]
+
+
 class SessionIn(Schema):
     min_meetings: int = Field(3, ge=0, le=50, description="target minimum meetings (K)")
+    objective: ObjectiveName = Field(
+        "meetings",
+        description="after K for everyone: as many meetings as possible, or the highest total"
+        " priority",
+    )
 
 
 class SessionPatch(Schema):
     min_meetings: int | None = Field(None, ge=0, le=50)
+    objective: ObjectiveName | None = None
     requests_open: bool | None = None
 
 
@@ -686,6 +695,7 @@ class SlotInfo(Schema):
 class SessionOut(Schema):
     event: str
     min_meetings: int
+    objective: str
     requests_open: bool
     agendas_published_at: dt.datetime | None
     slots: list[SlotInfo]
@@ -821,6 +831,7 @@ def _session_out(session: B2BSession) -> dict[str, Any]:
     return {
         "event": session.event.slug,
         "min_meetings": session.min_meetings,
+        "objective": session.objective,
         "requests_open": session.requests_open,
         "agendas_published_at": session.agendas_published_at,
         "slots": [_slot_info(s) for s in session.slots.order_by("starts_at")],
@@ -928,7 +939,9 @@ def enable_session(request: HttpRequest, slug: str, payload: SessionIn) -> Statu
         if not permissions.can_manage_b2b(request.user, event):
             raise PermissionDenied("You do not manage this event.")
         raise ValidationError({"__all__": ["B2B meetings are already enabled; use PATCH."]})
-    session = services.enable_b2b(request.user, event, min_meetings=payload.min_meetings)
+    session = services.enable_b2b(
+        request.user, event, min_meetings=payload.min_meetings, objective=payload.objective
+    )
     return Status(201, _session_out(session))
 
 
@@ -941,8 +954,15 @@ def enable_session(request: HttpRequest, slug: str, payload: SessionIn) -> Statu
 def update_session(request: HttpRequest, slug: str, payload: SessionPatch) -> dict[str, Any]:
     event, session = _managed(request, slug)
     with transaction.atomic():
-        if payload.min_meetings is not None:
-            session = services.enable_b2b(request.user, event, min_meetings=payload.min_meetings)
+        if payload.min_meetings is not None or payload.objective is not None:
+            session = services.enable_b2b(
+                request.user,
+                event,
+                min_meetings=session.min_meetings
+                if payload.min_meetings is None
+                else payload.min_meetings,
+                objective=payload.objective,
+            )
         if payload.requests_open is not None:
             services.set_requests_open(request.user, session, payload.requests_open)
     session.refresh_from_db()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from alpsbio.accounts.models import User
 from alpsbio.core.i18n import LANGUAGE_CODES, localized
 from alpsbio.directory.models import Network, Region
-from alpsbio.events.models import EventType, Question
+from alpsbio.events.models import B2BSession, EventType, Question
 
 LANG_NAMES = {"en": _("English"), "fr": _("French"), "it": _("Italian"), "de": _("German")}
 
@@ -215,6 +215,12 @@ class RequestForm(forms.Form):
 class B2BSetupForm(forms.Form):
     min_meetings = forms.IntegerField(
         label=_("Target minimum of meetings per participant (K)"), min_value=0, max_value=50
+    )
+    objective = forms.ChoiceField(
+        label=_("Then schedule"),
+        choices=B2BSession.Objective.choices,
+        widget=forms.RadioSelect,
+        required=False,  # absent: keep the session's choice
     )
     first_start = forms.DateTimeField(label=_("First slot starts"), widget=DateTimeInput())
     n_slots = forms.IntegerField(label=_("Number of slots"), min_value=1, max_value=60)

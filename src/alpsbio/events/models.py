@@ -191,8 +191,19 @@ class Registration(TimeStamped):
 class B2BSession(TimeStamped):
     """The brokerage of one event: slots, tables and booths, a target of K meetings each."""
 
+    class Objective(models.TextChoices):
+        # After K for everyone where possible (scheduler/model.py, Event.objective).
+        MEETINGS = "meetings", _("As many meetings as possible (priorities break ties)")
+        PRIORITY = "priority", _("Highest total priority (fewer meetings if need be)")
+
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="b2b")
     min_meetings = models.PositiveSmallIntegerField(_("target minimum meetings (K)"), default=3)
+    objective = models.CharField(
+        _("which meetings to schedule"),
+        max_length=10,
+        choices=Objective.choices,
+        default=Objective.MEETINGS,
+    )
     requests_open = models.BooleanField(_("meeting requests open"), default=True)
     agendas_published_at = models.DateTimeField(_("agendas published"), null=True, blank=True)
 

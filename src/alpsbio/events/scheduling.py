@@ -137,6 +137,7 @@ def build_input(session: B2BSession) -> SchedulingInput:
         unavailable={k: v for k, v in unavailable.items() if v},
         pins=pins,
         min_meetings=session.min_meetings,
+        objective=session.objective,
     )
     return SchedulingInput(event=event, request_of_pair=pair_to_request, current=current)
 

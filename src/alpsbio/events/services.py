@@ -490,17 +490,28 @@ def mark_reminder_sent(registration_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def enable_b2b(actor: Any, event: Event, *, min_meetings: int = 3) -> B2BSession:
+def enable_b2b(
+    actor: Any, event: Event, *, min_meetings: int = 3, objective: str | None = None
+) -> B2BSession:
     _require(permissions.can_manage_event(actor, event), _("You do not manage this event."))
     if not 0 <= min_meetings <= 50:
         raise ValidationError({"min_meetings": [_("K is a number from 0 to 50.")]})
-    session, created = B2BSession.objects.get_or_create(
-        event=event, defaults={"min_meetings": min_meetings}
-    )
+    if objective is not None and objective not in B2BSession.Objective.values:
+        raise ValidationError({"objective": [_("Choose one of the offered objectives.")]})
+    defaults: dict[str, Any] = {"min_meetings": min_meetings}
+    if objective is not None:
+        defaults["objective"] = objective
+    session, created = B2BSession.objects.get_or_create(event=event, defaults=defaults)
     if not created:
-        session.min_meetings = min_meetings
-        session.save(update_fields=["min_meetings", "updated_at"])
-    audit.record("b2b.configured", session, actor=actor, summary=f"K={min_meetings}")
+        for name, value in defaults.items():
+            setattr(session, name, value)
+        session.save(update_fields=[*defaults, "updated_at"])
+    audit.record(
+        "b2b.configured",
+        session,
+        actor=actor,
+        summary=f"K={session.min_meetings}, objective={session.objective}",
+    )
     return session
 
 

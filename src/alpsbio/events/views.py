@@ -713,6 +713,7 @@ def b2b_setup(request: HttpRequest, slug: str) -> HttpResponse:
     slots = list(session.slots.all()) if session else []
     initial: dict[str, Any] = {
         "min_meetings": session.min_meetings if session else 3,
+        "objective": session.objective if session else B2BSession.Objective.MEETINGS,
         "first_start": timezone.localtime(slots[0].starts_at if slots else event.starts_at),
         "n_slots": len(slots) or 12,
         "minutes": int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60)
@@ -725,7 +726,12 @@ def b2b_setup(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            session = services.enable_b2b(request.user, event, min_meetings=d["min_meetings"])
+            session = services.enable_b2b(
+                request.user,
+                event,
+                min_meetings=d["min_meetings"],
+                objective=d["objective"] or None,
+            )
             same = (
                 len(slots) == d["n_slots"]
                 and slots

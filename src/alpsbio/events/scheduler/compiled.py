@@ -57,8 +57,15 @@ class Compiled:
         return out
 
 
+OBJECTIVES = ("meetings", "priority")
+
+
 def compile_event(ev: Event) -> Compiled:
     """Check the event and index it; raises SchedulerInputError naming the bad field."""
+    if ev.objective not in OBJECTIVES:
+        raise SchedulerInputError(
+            f"objective: one of {', '.join(OBJECTIVES)}, not {ev.objective!r}"
+        )
     pids = [p.id for p in ev.participants]
     pidx: dict[str, int] = {}
     for i, pid in enumerate(pids):

@@ -74,6 +74,10 @@ class Event:
     pins: list[Pin] = field(default_factory=list)
     min_meetings: int = 3  # K
     fairness: int = 2  # d: target bound on max-min breaks per participant
+    # Phase 1, after giving everyone K where possible: "meetings" = as many meetings as possible,
+    # priorities deciding between selections of the same size (b2match's aim); "priority" = the
+    # largest sum of priorities (one priority-3 meeting beats two priority-1 meetings).
+    objective: str = "meetings"
 
 
 @dataclass(frozen=True)

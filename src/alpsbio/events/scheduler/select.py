@@ -75,8 +75,13 @@ def select_meetings(
         if hint:
             model.add_hint(sf, max(0, k - sum(1 for ci in cs if ci in hint)))
         shortfall.append(sf)
-    w_meeting = sum(c.priority for c in comp.cands) + 1
-    w_short = w_meeting * (len(comp.cands) + 1)
+    # Weights make the objective lexicographic: every unit of shortfall outweighs all meetings;
+    # in "meetings" mode every meeting outweighs all priorities.
+    total_priority = sum(c.priority for c in comp.cands) + 1
+    if comp.event.objective == "meetings":
+        w_meeting, w_short = total_priority, total_priority * (len(comp.cands) + 1)
+    else:
+        w_meeting, w_short = 0, total_priority
     model.maximize(
         sum((w_meeting + c.priority) * y[ci] for ci, c in enumerate(comp.cands))
         - w_short * sum(shortfall)

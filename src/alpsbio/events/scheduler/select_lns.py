@@ -48,7 +48,11 @@ def selection_key(comp: Compiled, slot_of: dict[int, int]) -> tuple[int, int, in
     return shortfall, len(slot_of), weight
 
 
-def _better_or_equal(new: tuple[int, int, int], old: tuple[int, int, int]) -> bool:
+def _better_or_equal(
+    new: tuple[int, int, int], old: tuple[int, int, int], objective: str = "meetings"
+) -> bool:
+    if objective == "priority":  # shortfall, then priority weight, then meetings
+        return (-new[0], new[2], new[1]) >= (-old[0], old[2], old[1])
     return (-new[0], new[1], new[2]) >= (-old[0], old[1], old[2])
 
 
@@ -158,8 +162,11 @@ def _solve_piece(
         c = comp.cands[ci]
         n_free[c.a] = n_free.get(c.a, 0) + 1
         n_free[c.b] = n_free.get(c.b, 0) + 1
-    w_meeting = 3 * len(y) + 1
-    w_short = w_meeting * (len(y) + 1)
+    total_priority = 3 * len(y) + 1
+    if comp.event.objective == "meetings":
+        w_meeting, w_short = total_priority, total_priority * (len(y) + 1)
+    else:
+        w_meeting, w_short = 0, total_priority
     shortfall = []
     for p, vs in touched.items():
         fixed = st.count[p] - n_free.get(p, 0)
@@ -258,7 +265,7 @@ def lns_select(
             fails[p0] += 1
             if fails[p0] >= 3:
                 stuck.add(p0)
-        if _better_or_equal(key, best):
+        if _better_or_equal(key, best, comp.event.objective):
             if key != best:
                 stats.improved += 1
             st.apply(sorted(freed), new)
