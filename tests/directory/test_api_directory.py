@@ -185,6 +185,7 @@ def test_openapi_is_served(db: Any, client: Client) -> None:
     assert spec.status_code == 200
     assert "/api/v1/organisations" in spec.json()["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+    assert client.get("/api/docs").headers["Location"] == "/api/v1/docs"
 
 
 def test_bad_token_is_401(orgs: dict[str, Organisation], client: Client) -> None:
