@@ -163,6 +163,28 @@ def test_unreadable_or_old_format_row_is_recomputed(
     assert len(computations) == 3
 
 
+class _Bomb:
+    """Unpickling this would run code: a row forged by someone with database access only."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (pytest.fail, ("a forged stored analysis was unpickled",))
+
+
+def test_a_row_not_signed_by_this_installation_is_never_unpickled(
+    orgs: dict[str, Any], computations: list[list[str]]
+) -> None:
+    import pickle
+    import zlib
+
+    _world(orgs)
+    queries.analysis(MEMBERS)
+    forged = zlib.compress(pickle.dumps(_Bomb()))
+    AnalysisSnapshot.objects.update(payload=b"\0" * 32 + forged)
+    analysis_cache.clear_memo()
+    queries.analysis(MEMBERS)  # recomputed, the forged payload left untouched
+    assert len(computations) == 2
+
+
 def test_indicator_import_enqueues_a_refresh(
     db: Any, eurostat_csv: Any, dummy_tasks: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

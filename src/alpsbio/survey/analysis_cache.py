@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import logging
 import pickle
 import threading
@@ -25,6 +26,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone, translation
@@ -38,7 +40,7 @@ logger = logging.getLogger("alpsbio.survey")
 
 # Bump when the stored ``queries.Analysis`` changes shape (or the analysis changes results):
 # stored rows of another format are recomputed.
-FORMAT = 2
+FORMAT = 3
 # A stale result whose background recomputation has not arrived after this long is recomputed
 # on demand by the next request (the task worker may not be running).
 RECOMPUTE_TIMEOUT = dt.timedelta(minutes=10)
@@ -133,6 +135,18 @@ def get_analysis(members: Sequence[str] | None = None) -> Any:
     return _present(stored, member_list, [BEING_RECOMPUTED])
 
 
+_MAC_SIZE = 32
+
+
+def _mac(body: bytes) -> bytes:
+    """HMAC-SHA256 of a stored payload under a key derived from SECRET_KEY: only rows this
+    installation wrote are ever unpickled, so write access to the database alone cannot run code."""
+    key = hashlib.sha256(
+        b"alpsbio.survey.analysis-snapshot:" + settings.SECRET_KEY.encode()
+    ).digest()
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
 def _load(key: str, row: Mapping[str, Any]) -> Any:
     """The stored ``Analysis`` of ``row`` (unpickled once per process), or None if unreadable."""
     with _lock:
@@ -144,8 +158,14 @@ def _load(key: str, row: Mapping[str, Any]) -> Any:
     )
     if payload is None:
         return None
+    data = bytes(payload)
+    digest, body = data[:_MAC_SIZE], data[_MAC_SIZE:]
+    if not hmac.compare_digest(digest, _mac(body)):
+        # Not written by this installation (or another SECRET_KEY): never unpickle it.
+        logger.warning("stored analysis %s has no valid signature: recomputing", key)
+        return None
     try:
-        value = pickle.loads(zlib.decompress(bytes(payload)))  # noqa: S301 - our own rows
+        value = pickle.loads(zlib.decompress(body))  # noqa: S301 - signed by us, checked above
     except Exception:  # an older code version wrote it: recompute
         logger.warning("stored analysis %s unreadable: recomputing", key, exc_info=True)
         return None
@@ -194,7 +214,8 @@ def compute_and_store(members: Sequence[str] | None = None, fingerprint: str | N
         a = queries.compute_analysis(member_list)
     if "no_database" in a.notes or fingerprint == "unavailable":
         return a
-    payload = zlib.compress(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    body = zlib.compress(pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    payload = _mac(body) + body
     key = snapshot_key(member_list)
     values = {
         "fingerprint": fingerprint,
