@@ -9,7 +9,7 @@ import pytest
 
 from alpsbio.directory.models import Organisation
 from alpsbio.survey import services
-from alpsbio.survey.models import Invitation, Survey
+from alpsbio.survey.models import Invitation, QuestionType, Survey
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -98,3 +98,31 @@ def eurostat_csv(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+BUILDER_CHOICES = [{"value": "x", "label": {"en": "X"}}, {"value": "y", "label": {"en": "Y"}}]
+
+
+@pytest.fixture
+def built(personas: dict[str, Any]) -> dict[str, Any]:
+    """A draft by manager_fr for the builder tests: section a holds kind (single choice) and why
+    (text, shown if kind = y); section b holds rate (scale)."""
+    m = personas["manager_fr"]
+    s = services.create_survey(m, slug="pulse", title={"en": "Pulse"})
+    a = services.add_section(m, s, key="a", title={"en": "Section A"})
+    b = services.add_section(m, s, key="b", title={"en": "Section B"})
+    kind = services.add_question(
+        m, a, key="kind", qtype=QuestionType.SINGLE, text={"en": "Kind?"}, choices=BUILDER_CHOICES
+    )
+    why = services.add_question(
+        m,
+        a,
+        key="why",
+        qtype=QuestionType.TEXT,
+        text={"en": "Why?"},
+        condition_question=kind,
+        condition_op="equals",
+        condition_value="y",
+    )
+    rate = services.add_question(m, b, key="rate", qtype=QuestionType.SCALE, text={"en": "Rate"})
+    return {"survey": s, "a": a, "b": b, "kind": kind, "why": why, "rate": rate}

@@ -10,33 +10,16 @@ import pytest
 from alpsbio.accounts.models import ApiToken
 from alpsbio.directory.models import Organisation
 from alpsbio.survey import services
-from alpsbio.survey.models import Question, QuestionType, Survey
+from alpsbio.survey.models import Question, Survey
 
+# The options of the shared survey's "kind" question (conftest ``built``).
 CHOICES = [{"value": "x", "label": {"en": "X"}}, {"value": "y", "label": {"en": "Y"}}]
 
 
 @pytest.fixture
-def built(personas: dict[str, Any]) -> dict[str, Any]:
-    m = personas["manager_fr"]
-    s = services.create_survey(m, slug="pulse", title={"en": "Pulse"})
-    a = services.add_section(m, s, key="a", title={"en": "A"})
-    b = services.add_section(m, s, key="b", title={"en": "B"})
-    kind = services.add_question(
-        m, a, key="kind", qtype=QuestionType.SINGLE, text={"en": "Kind?"}, choices=CHOICES
-    )
-    why = services.add_question(
-        m,
-        a,
-        key="why",
-        qtype=QuestionType.TEXT,
-        text={"en": "Why?"},
-        condition_question=kind,
-        condition_op="equals",
-        condition_value="y",
-    )
-    rate = services.add_question(m, b, key="rate", qtype=QuestionType.SCALE, text={"en": "Rate"})
-    base = f"/api/v1/analysis/surveys/{s.pk}"
-    return {"survey": s, "a": a, "b": b, "kind": kind, "why": why, "rate": rate, "base": base}
+def built(built: dict[str, Any]) -> dict[str, Any]:
+    """The shared builder survey (conftest) plus the API address of its questionnaire."""
+    return {**built, "base": f"/api/v1/analysis/surveys/{built['survey'].pk}"}
 
 
 def _fields(resp: Any) -> list[str]:

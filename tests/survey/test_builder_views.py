@@ -13,32 +13,7 @@ from django.urls import reverse
 from alpsbio.core.models import AuditEntry
 from alpsbio.directory.models import Organisation
 from alpsbio.survey import queries, services
-from alpsbio.survey.models import Question, QuestionType, Survey
-
-CHOICES = [{"value": "x", "label": {"en": "X"}}, {"value": "y", "label": {"en": "Y"}}]
-
-
-@pytest.fixture
-def built(personas: dict[str, Any]) -> dict[str, Any]:
-    m = personas["manager_fr"]
-    s = services.create_survey(m, slug="pulse", title={"en": "Pulse"})
-    a = services.add_section(m, s, key="a", title={"en": "Section A"})
-    b = services.add_section(m, s, key="b", title={"en": "Section B"})
-    kind = services.add_question(
-        m, a, key="kind", qtype=QuestionType.SINGLE, text={"en": "Kind?"}, choices=CHOICES
-    )
-    why = services.add_question(
-        m,
-        a,
-        key="why",
-        qtype=QuestionType.TEXT,
-        text={"en": "Why?"},
-        condition_question=kind,
-        condition_op="equals",
-        condition_value="y",
-    )
-    rate = services.add_question(m, b, key="rate", qtype=QuestionType.SCALE, text={"en": "Rate"})
-    return {"survey": s, "a": a, "b": b, "kind": kind, "why": why, "rate": rate}
+from alpsbio.survey.models import Question, Survey
 
 
 def _order(survey: Survey) -> list[tuple[str, list[str]]]:

@@ -50,17 +50,13 @@ class SectionForm(forms.Form):
         self.fields.update(_lang_fields("title", _("Title")))
 
 
-class QuestionForm(forms.Form):
+class _QuestionFields(forms.Form):
+    """The fields a question has whether it is added or edited."""
+
     section = forms.ChoiceField(label=_("Section"))
     key = forms.SlugField(label=_("Identifier"), max_length=60)
     qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
     required = forms.BooleanField(label=_("Required"), required=False)
-    choices = forms.CharField(
-        label=_("Choices"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line: value | English | French | Italian | German"),
-    )
     theme = forms.ChoiceField(
         label=_("Theme rated (scale questions)"),
         required=False,
@@ -73,6 +69,28 @@ class QuestionForm(forms.Form):
         label=_("Condition"), required=False, choices=[("", "—"), *ConditionOp.choices]
     )
     condition_value = forms.CharField(label=_("Value"), required=False, max_length=100)
+
+
+class QuestionForm(_QuestionFields):
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: value | English | French | Italian | German"),
+    )
+    field_order = [
+        "section",
+        "key",
+        "qtype",
+        "required",
+        "choices",
+        "theme",
+        "min_value",
+        "max_value",
+        "condition_question",
+        "condition_op",
+        "condition_value",
+    ]
 
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,26 +166,9 @@ class _SmallTextarea(forms.Textarea):
         super().__init__(attrs={"rows": 2, **(attrs or {})})
 
 
-class QuestionEditForm(forms.Form):
+class QuestionEditForm(_QuestionFields):
     """All fields of a question; its options come as rows ``choice-N-value``,
     ``choice-N-label_<lang>`` and ``choice-N-remove`` (see ``choice_rows``)."""
-
-    section = forms.ChoiceField(label=_("Section"))
-    key = forms.SlugField(label=_("Identifier"), max_length=60)
-    qtype = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
-    required = forms.BooleanField(label=_("Required"), required=False)
-    theme = forms.ChoiceField(
-        label=_("Theme rated (scale questions)"),
-        required=False,
-        choices=[("", "—"), *THEMES.items()],
-    )
-    min_value = forms.FloatField(label=_("Minimum"), required=False)
-    max_value = forms.FloatField(label=_("Maximum"), required=False)
-    condition_question = forms.ChoiceField(label=_("Show only if the answer to"), required=False)
-    condition_op = forms.ChoiceField(
-        label=_("Condition"), required=False, choices=[("", "—"), *ConditionOp.choices]
-    )
-    condition_value = forms.CharField(label=_("Value"), required=False, max_length=100)
 
     def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
         self.question = question
