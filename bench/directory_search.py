@@ -95,15 +95,7 @@ else:
     with connection.cursor() as c: c.execute('ANALYZE')
 print(Organisation.objects.count())
 """
-    out = subprocess.run(
-        [PY, "-c", code],
-        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return int(out.stdout.strip().splitlines()[-1])
+    return int(_django_py(env, code))
 
 
 def _django_py(env: dict[str, str], code: str) -> str:
@@ -121,15 +113,7 @@ def _django_py(env: dict[str, str], code: str) -> str:
 
 def _count(env: dict[str, str]) -> int:
     code = "import django; django.setup(); from alpsbio.directory.models import Organisation as O; print(O.objects.count())"
-    out = subprocess.run(
-        [PY, "-c", code],
-        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return int(out.stdout.strip().splitlines()[-1])
+    return int(_django_py(env, code))
 
 
 def _time(base: str, path: str, rounds: int) -> list[float]:
@@ -160,15 +144,7 @@ for q in queries:
     out.append((time.perf_counter() - t0) * 1000)
 print(json.dumps(out))
 """
-    res = subprocess.run(
-        [PY, "-c", code],
-        env={**env, "DJANGO_SETTINGS_MODULE": "alpsbio.config.settings"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return list(json.loads(res.stdout.strip().splitlines()[-1]))
+    return list(json.loads(_django_py(env, code)))
 
 
 def _search_only(env: dict[str, str], facet_index: bool) -> list[float]:

@@ -17,7 +17,6 @@ import logging
 import math
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +25,11 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 
+from alpsbio.directory.search_text import strip_accents
+
 log = logging.getLogger(__name__)
 
 CHANGE_TABLE = "directory_search_change"
-SINGLE_FACETS = ("region", "country", "type")
-MULTI_FACETS = ("sector", "nace", "network")
 
 # BM25 as in Lucene and SQLite FTS5 (k1, b), with document length counted in characters.
 BM25_K1 = 1.2
@@ -61,7 +60,6 @@ class FacetIndex:
     member: np.ndarray  # in a member region (NUTS-2 or its parent)
     single: dict[str, tuple[np.ndarray, list[str]]]  # facet -> (value index per org, values)
     nuts3: np.ndarray  # region index per org (len(region codes) = none)
-    region_codes: list[str]
     multi: dict[str, Multi]
     n_projects: np.ndarray
     text_length: np.ndarray
@@ -174,7 +172,6 @@ def build(token: int) -> FacetIndex:
             "type": (type_idx, types),
         },
         nuts3=nuts3,
-        region_codes=region_codes,
         multi={"sector": multi(sectors), "nace": multi(nace), "network": multi(networks)},
         n_projects=_column(rows, 5, np.int64),
         text_length=np.fromiter((r[8] or 0 for r in rows), dtype=np.float64, count=len(rows)),
@@ -408,10 +405,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 def fold_name(name: str) -> str:
     """Lower-case, unaccented, punctuation as spaces: "UGA-Université" -> "uga universite"."""
-    plain = name.lower()
-    if not plain.isascii():
-        decomposed = unicodedata.normalize("NFKD", plain)
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = name.lower() if name.isascii() else strip_accents(name)
     return _NOT_WORD.sub(" ", plain).strip()
 
 
