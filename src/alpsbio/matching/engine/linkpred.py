@@ -71,6 +71,12 @@ def _year(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series.str.slice(0, 4), errors="coerce")
 
 
+def _month_fraction(series: pd.Series) -> pd.Series:
+    """(month - 1) / 12 from an ISO date ("2015-07-01" gives 0.5); NaN when there is no month."""
+    month = pd.to_numeric(series.str.slice(5, 7), errors="coerce")
+    return (month - 1.0) / 12.0
+
+
 def is_health(parts: str, topic: str) -> bool:
     tokens = {t.strip() for t in parts.replace(",", ";").split(";")}
     return bool(tokens & HEALTH_PARTS) or topic.strip().upper().startswith(HEALTH_TOPIC_PREFIXES)
@@ -105,7 +111,10 @@ class Corpus:
         projects: Sequence[str | Path],
         health_only: bool = False,
         max_consortium: int = MAX_CONSORTIUM,
+        months: bool = False,
     ) -> Corpus:
+        """Read and filter; ``months`` makes ``year`` fractional (year + (month - 1) / 12, from
+        ``start_date``) so that validation can cut at mid-year (EvalConfig.months)."""
         part = _read_csvs(participations, PARTICIPATION_COLUMNS, "participations")
         proj = _read_csvs(projects, PROJECT_COLUMNS, "projects")
         for col in ("start_year", "start_date", "programme_parts", "topic", "title"):
@@ -117,6 +126,10 @@ class Corpus:
         py = _year(proj["start_year"]).fillna(_year(proj["start_date"]))
         year = _year(part["start_year"]).fillna(_year(part["start_date"]))
         year = year.fillna(part["rcn"].map(py))
+        if months:
+            pm = _month_fraction(proj["start_date"])
+            frac = _month_fraction(part["start_date"]).fillna(part["rcn"].map(pm))
+            year = year + frac.fillna(0.0)
         part = part.assign(year=year)
         part = part[part["year"].notna() & (part["pic"] != "") & (part["rcn"] != "")]
         part = part.drop_duplicates(["rcn", "pic"])
@@ -145,7 +158,7 @@ class Corpus:
 class Snapshot:
     """Everything known at the end of year ``t``: graph, org attributes, topic profiles."""
 
-    t: int
+    t: float
     graph: CoParticipationGraph
     org_type: np.ndarray  # int codes into ORG_TYPES (len = OTH if unknown)
     country: np.ndarray  # str
@@ -157,7 +170,7 @@ class Snapshot:
     recency: np.ndarray  # per project: 0.5 ** (t - start year)
 
     @classmethod
-    def build(cls, corpus: Corpus, t: int) -> Snapshot:
+    def build(cls, corpus: Corpus, t: float) -> Snapshot:
         part = corpus.part[corpus.part["year"] <= t]
         graph = CoParticipationGraph.from_participations(zip(part["pic"], part["rcn"], strict=True))
         by_org = part.groupby("pic")
@@ -166,7 +179,7 @@ class Snapshot:
         country = by_org["country"].agg(lambda s: s.mode().iat[0])
         codes = {c: i for i, c in enumerate(ORG_TYPES)}
         ids = graph.org_ids
-        recent = part[part["year"] == t].groupby("pic").size()
+        recent = part[part["year"] > t - 1].groupby("pic").size()  # the last 12 months
         proj = corpus.proj
         doc_topic = [
             _topic_tokens(str(proj.at[r, "programme_parts"]), str(proj.at[r, "topic"]))
@@ -216,8 +229,8 @@ class Split:
 def make_split(
     corpus: Corpus,
     snap: Snapshot,
-    test_from: int,
-    test_until: int,
+    test_from: float,
+    test_until: float,
     ctx: Snapshot | None = None,
     countries: Sequence[str] = TARGET_COUNTRIES,
 ) -> Split:
@@ -456,6 +469,7 @@ FREE_FEATURES = frozenset(
     }
 )
 MODELS = ("logistic", "lambdamart")
+FIT_COUNTRIES = ("target", "all")
 
 
 @dataclass
@@ -468,6 +482,15 @@ class EvalConfig:
     # T-1, rank <= T-1 -> T); "lambdamart" ranked best within the training year only.
     model: str = "logistic"
     trees: int = 150
+    # The fitting split: history <= fit_until, labels = new pairs in (fit_until, train_until].
+    # None: train_until - 1, i.e. the year before the cut-off, labels = the cut-off year.
+    fit_until: float | None = None
+    # Fractional years (month precision) for mid-year cut-offs in validation, e.g. fit on
+    # <= 2015-06 -> Jul-Dec 2015 and rank <= 2015-12 -> 2016 (bench/match_linkpred.py --half-year).
+    months: bool = False
+    # Queries of the fitting split: "target" (FR/IT/CH/AT/DE, like the evaluation) or "all"
+    # countries (about 2.5x the training queries; the evaluation keeps the target countries).
+    fit_countries: str = "target"
 
 
 @dataclass
@@ -590,27 +613,34 @@ def _fit_logistic(split: Split, cfg: EvalConfig) -> LinearRanker:
 def evaluate(
     participations: Sequence[str | Path],
     projects: Sequence[str | Path],
-    train_until: int,
-    test_from: int,
-    test_until: int,
+    train_until: float,
+    test_from: float,
+    test_until: float,
     health_only: bool = False,
     cfg: EvalConfig | None = None,
     log: object = None,
 ) -> dict[str, object]:
     """Run baselines and the engine on one temporal split; returns the CLI's JSON object."""
     cfg = cfg or EvalConfig()
+    if cfg.fit_countries not in FIT_COUNTRIES:
+        raise InputError(f"unknown fit_countries {cfg.fit_countries!r}; known: target, all")
     if not train_until < test_from <= test_until:
         raise InputError("need --train-until < --test-from <= --test-until")
     say = log if callable(log) else (lambda _msg: None)
-    corpus = Corpus.load(participations, projects, health_only=health_only)
-    full = Corpus.load(participations, projects, health_only=False) if health_only else None
+    corpus = Corpus.load(participations, projects, health_only=health_only, months=cfg.months)
+    full = (
+        Corpus.load(participations, projects, health_only=False, months=cfg.months)
+        if health_only
+        else None
+    )
     if corpus.part.empty:
         raise InputError("no participations left after filtering (years, consortium size)")
 
-    def split_at(t: int, y0: int, y1: int) -> Split:
+    def split_at(t: float, y0: float, y1: float, every_country: bool = False) -> Split:
         snap = Snapshot.build(corpus, t)
         ctx = Snapshot.build(full, t) if full is not None else None
-        return make_split(corpus, snap, y0, y1, ctx=ctx)
+        countries = sorted(set(snap.country)) if every_country else TARGET_COUNTRIES
+        return make_split(corpus, snap, y0, y1, ctx=ctx, countries=countries)
 
     years = corpus.part["year"]
     if not (years <= train_until).any():
@@ -618,9 +648,14 @@ def evaluate(
     test = split_at(train_until, test_from, test_until)
     say(f"test split: {len(test.queries)} query organisations, {test.snap.graph.n} candidates")
     model: Ranker | None = None
-    if (years <= train_until - 1).any():
-        train = split_at(train_until - 1, train_until, train_until)
-        say(f"training split (<= {train_until - 1} -> {train_until}): {len(train.queries)} queries")
+    fit_until = train_until - 1 if cfg.fit_until is None else cfg.fit_until
+    if not fit_until < train_until:
+        raise InputError("the fitting cut-off must come before --train-until")
+    if (years <= fit_until).any():
+        # Labels in (fit_until, train_until]: for whole years, exactly the year train_until.
+        every = cfg.fit_countries == "all"
+        train = split_at(fit_until, np.nextafter(fit_until, np.inf), train_until, every)
+        say(f"training split (<= {fit_until} -> {train_until}): {len(train.queries)} queries")
         if len(train.queries) >= 20:  # fewer: too little to fit; fall back to PageRank
             model = fit_model(train, cfg)
 
