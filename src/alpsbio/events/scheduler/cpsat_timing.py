@@ -13,9 +13,8 @@ Encoding (see docs/algorithms/scheduler.md):
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -39,42 +38,6 @@ def _status_name(code: Any, has_solution: bool) -> str:
 def count_runs(busy: set[int]) -> int:
     """Maximal runs of consecutive busy slots."""
     return sum(1 for s in busy if s - 1 not in busy)
-
-
-class _OnSolution(cp_model.CpSolverSolutionCallback):
-    def __init__(self, fn: Callable[[int], None]) -> None:
-        super().__init__()
-        self._fn = fn
-
-    def on_solution_callback(self) -> None:
-        self._fn(round(self.objective_value))
-
-
-class Stopper:
-    """Lets another thread end the running CP-SAT search (another solver proved the optimum)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._solver: cp_model.CpSolver | None = None
-        self.stopped = False
-
-    def attach(self, solver: cp_model.CpSolver | None) -> bool:
-        """Register the solver about to run; False if the search was already stopped."""
-        with self._lock:
-            self._solver = solver
-            return not self.stopped
-
-    def interrupt(self) -> None:
-        """End the running solve only; later solves run normally."""
-        with self._lock:
-            if self._solver is not None:
-                self._solver.stop_search()
-
-    def stop(self) -> None:
-        with self._lock:
-            self.stopped = True
-            if self._solver is not None:
-                self._solver.stop_search()
 
 
 def _reversible(problem: TimingProblem) -> bool:
@@ -147,8 +110,6 @@ def solve_timing(
     params: dict[str, object] | None = None,
     windows: bool = True,
     max_total: int | None = None,
-    stopper: Stopper | None = None,
-    on_solution: Callable[[int], None] | None = None,
 ) -> TimingResult:
     """Minimise total breaks; returns the best timing found within ``time_limit`` seconds."""
     t0 = time.perf_counter()
@@ -296,13 +257,7 @@ def solve_timing(
             getattr(solver.parameters, key).extend(val)
         else:
             setattr(solver.parameters, key, val)
-    if stopper is not None and not stopper.attach(solver):
-        return TimingResult(None, None, "unknown", False, None, time.perf_counter() - t0)
-    try:
-        code = solver.solve(model, _OnSolution(on_solution) if on_solution else None)
-    finally:
-        if stopper is not None:
-            stopper.attach(None)
+    code = solver.solve(model)
     has = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     slots: list[int] | None = None
     brk: int | None = None

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alpsbio.events.scheduler.benchmark import instance_name, solve_dzn
+from alpsbio.events.scheduler.benchmark import ENGINES, instance_name, solve_dzn
 from alpsbio.events.scheduler.dzn import DznError
 
 
@@ -43,7 +43,15 @@ class Command(BaseCommand):
         p.add_argument("--time-limit", type=_positive, required=True, metavar="SECONDS")
         p.add_argument("--json", action="store_true", help="last stdout line is one JSON object")
         p.add_argument("--fairness", type=int, default=2, help="max-min breaks bound d (default 2)")
-        p.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+        p.add_argument(
+            "--workers", type=int, default=2, help="cores to use (default 2; 1: Exact alone)"
+        )
+        p.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="portfolio",
+            help="portfolio: Exact beside SAT probes (default); cp-sat: CP-SAT alone (baseline)",
+        )
         p.add_argument("--show", action="store_true", help="print the slot of every meeting")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,6 +66,7 @@ class Command(BaseCommand):
                 time_limit=options["time_limit"],
                 fairness=options["fairness"],
                 workers=max(1, options["workers"]),
+                engine=options["engine"],
             )
         except DznError as exc:
             if options["json"]:

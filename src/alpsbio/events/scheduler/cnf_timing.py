@@ -1,10 +1,8 @@
-"""MaxSAT model of the timing problem (B2BSOP), solved by RC2 (python-sat).
+"""The paper's clause (MaxSAT) encoding of the timing problem (B2BSOP, Bofill et al., JAIR 2022).
 
-The paper's best approach (Bofill et al., JAIR 2022) is a MaxSAT encoding solved by a core-guided
-solver; this is that encoding, with the redundant constraints of the paper, for ``python-sat``'s
-RC2 (core-guided, stratified, with core exhaustion and minimisation). Core-guided search proves
-lower bounds one core at a time, so it shines where the optimum is small, which is where CP-SAT's
-objective search struggles on the two-session instances.
+Pure Python, no solver here: :mod:`.portfolio_timing` adds ``total breaks <= k`` and hands the
+clauses to Kissat or CaDiCaL (python-sat) as SAT probes. (RC2, a core-guided MaxSAT solver, ran
+on this encoding before; the pseudo-Boolean model proves the same bounds faster.)
 
 Literals (all fully defined, both directions, which the fairness bound requires):
 
@@ -21,22 +19,15 @@ Literals (all fully defined, both directions, which the fairness bound requires)
   0, so ``sum_t hole[p,t] <= d`` for each p. Otherwise exact unary counters ``ge[p,k]`` (p has at
   least k breaks) with ``ge[p,k+d] -> ge[q,k]`` for all p, q (via a shared max/min literal).
 - soft: ``not hole[p,t]`` with weight 1 each.
-
-RC2's first model is optimal. It cannot be interrupted cleanly, so it runs in a child process
-(:func:`solve_timing_maxsat`) that is killed at the time limit.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import time
 from collections.abc import Sequence
-from typing import Any
-
-import pysat  # noqa: F401  (ImportError here lets the caller fall back to CP-SAT alone)
+from typing import NamedTuple
 
 from .cpsat_timing import _reversible
-from .timing import TimingProblem, TimingResult
+from .timing import TimingProblem
 
 
 class _Pool:
@@ -152,14 +143,29 @@ def _clusters(problem: TimingProblem, meetings: Sequence[int]) -> list[list[int]
     return out
 
 
+class Cnf(NamedTuple):
+    """The clause encoding: hard clauses, soft literals (one per possible break, weight 1), the
+    ``x[m,t]`` literals, and the break literals of each participant who can have breaks."""
+
+    hard: list[list[int]]
+    soft: list[int]
+    x: dict[tuple[int, int], int]
+    holes: list[list[int]]
+
+
 def encode(
     problem: TimingProblem,
     fairness: int | None = 2,
     implied: bool = False,
     symmetry: bool = True,
     windows: bool = False,
-) -> tuple[list[list[int]], list[int], dict[tuple[int, int], int]] | None:
-    """Hard clauses, soft literals (weight 1 each) and the ``x`` literals; None if trivially UNSAT."""
+    cap_each: bool = False,
+) -> Cnf | None:
+    """The clause encoding of ``problem``; None if a meeting has no allowed slot.
+
+    ``cap_each`` states fairness as "nobody above d", which is exact whenever somebody is known
+    to have no break (the SAT probes with few breaks in all), and far smaller.
+    """
     pool = _Pool()
     hard: list[list[int]] = []
     n = len(problem.meetings)
@@ -312,7 +318,7 @@ def encode(
             for i in range(0, min(cap, len(srt)), 2):
                 hard.append([-srt[i], srt[i + 1]] if i + 1 < len(srt) else [-srt[i]])
     if fairness is not None:
-        if single:
+        if single or cap_each:
             for _, holes in counts:
                 _seq_atmost(holes, fairness, pool, hard)
         elif counts:
@@ -326,118 +332,4 @@ def encode(
                     hard.append([-g[k + fairness - 1], hi])
                     hard.append([-lo, g[k - 1]])
                 hard.append([-hi, lo])
-    return hard, soft, x
-
-
-def _rc2_worker(
-    hard: list[list[int]], soft: list[int], conn: Any, solver: str
-) -> None:  # pragma: no cover - runs in a child process
-    from pysat.examples.rc2 import RC2
-    from pysat.formula import WCNF
-
-    class _RC2(RC2):
-        """RC2 that reports its lower bound (the cost of the cores so far) after each core."""
-
-        sent = -1
-
-        def process_core(self) -> None:
-            super().process_core()
-            if self.cost > self.sent:
-                self.sent = self.cost
-                conn.send(("lb", int(self.cost)))
-
-    w = WCNF()
-    for c in hard:
-        w.append(c)
-    for v in soft:
-        w.append([-v], weight=1)
-    with _RC2(w, solver=solver, adapt=True, exhaust=True, minz=True, trim=5) as rc2:
-        model = rc2.compute()
-        conn.send(("end", None if model is None else (list(model), int(rc2.cost))))
-    conn.close()
-
-
-class MaxSatRun:
-    """RC2 on one instance in a child process; :meth:`wait` collects the answer or times out."""
-
-    def __init__(self, problem: TimingProblem, fairness: int | None = 2, solver: str = "g4"):
-        self.t0 = time.perf_counter()
-        self.problem = problem
-        self.result: TimingResult | None = None
-        self.lower_bound = 0
-        enc = encode(problem, fairness)
-        self._proc: Any = None
-        if enc is None:
-            self.result = self._make(None, None, "infeasible")
-            return
-        hard, soft, self._x = enc
-        ctx = mp.get_context("fork")
-        self._conn, child = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_rc2_worker, args=(hard, soft, child, solver), daemon=True)
-        self._proc.start()
-        child.close()
-
-    def _make(self, slots: list[int] | None, cost: int | None, status: str) -> TimingResult:
-        proved = status in ("optimal", "infeasible")
-        secs = time.perf_counter() - self.t0
-        return TimingResult(slots, cost, status, proved, cost, secs, "maxsat")
-
-    def wait(self, timeout: float) -> TimingResult | None:
-        """The answer if it arrives within ``timeout`` seconds (then the child is gone), else None.
-
-        Meanwhile :attr:`lower_bound` follows RC2's proved lower bound, core by core.
-        """
-        if self.result is not None or self._proc is None:
-            return self.result
-        deadline = time.perf_counter() + max(0.0, timeout)
-        while True:
-            try:
-                if not self._conn.poll(max(0.0, deadline - time.perf_counter())):
-                    return None
-                kind, got = self._conn.recv()
-            except (EOFError, OSError):
-                self.result = self._make(None, None, "unknown")
-                self.close()
-                return self.result
-            if kind == "lb":
-                self.lower_bound = max(self.lower_bound, got)
-                continue
-            break
-        if got is None:
-            self.result = self._make(None, None, "infeasible")
-        else:
-            model, cost = got
-            true = {v for v in model if v > 0}
-            slots = [-1] * len(self.problem.meetings)
-            for (m, t), v in self._x.items():
-                if v in true:
-                    slots[m] = t
-            self.lower_bound = cost
-            self.result = self._make(slots, cost, "optimal")
-        self.close()
-        return self.result
-
-    def close(self) -> None:
-        """Kill the child if it still runs."""
-        if self._proc is None:
-            return
-        if self._proc.is_alive():
-            self._proc.kill()
-        self._proc.join(1.0)
-        self._conn.close()
-        self._proc = None
-
-
-def solve_timing_maxsat(
-    problem: TimingProblem,
-    time_limit: float = 60.0,
-    fairness: int | None = 2,
-    solver: str = "g4",
-) -> TimingResult:
-    """Optimal timing by RC2 within ``time_limit`` (status "unknown" with no slots at time-out)."""
-    run = MaxSatRun(problem, fairness, solver)
-    try:
-        res = run.wait(time_limit - (time.perf_counter() - run.t0))
-    finally:
-        run.close()
-    return res or run._make(None, None, "unknown")
+    return Cnf(hard, soft, x, [h for _, h in counts])
