@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
+from alpsbio.events.scheduler import portfolio_timing
 from alpsbio.events.scheduler.checker import check_timing
 from alpsbio.events.scheduler.cnf_timing import encode
 from alpsbio.events.scheduler.portfolio_timing import (
@@ -142,3 +144,32 @@ def test_empty_domain_and_infeasible_precedences() -> None:
     assert res.status == "infeasible"
     assert res.proved_optimal
     assert res.slots is None
+
+
+def _silent_exact(*args: object) -> None:
+    time.sleep(60)  # an engine that never answers (killed by the coordinator)
+
+
+def _crashing_probe(*args: object) -> None:
+    raise MemoryError("probe died")
+
+
+def test_probes_alone_detect_infeasibility(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both meetings of 0 are fixed in slot 0: no timing at all. With Exact silent, the probes
+    # climb to a bound that bounds nothing, and "no timing" there means infeasible.
+    prob = TimingProblem(
+        3, 3, 3, 2, [TimedMeeting(0, 1, fixed_slot=0), TimedMeeting(0, 2, fixed_slot=0)]
+    )
+    assert sat_probe(prob, 2, 10) is None
+    monkeypatch.setattr(portfolio_timing, "_exact_worker", _silent_exact)
+    res = solve_timing_portfolio(prob, time_limit=20)
+    assert res.status == "infeasible"  # a time-out would leave it "unknown"
+
+
+def test_a_dying_probe_leaves_exact_to_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob = random_problem(random.Random(5))
+    expected = brute_force(prob, 2)
+    monkeypatch.setattr(portfolio_timing, "_probe_worker", _crashing_probe)
+    res = solve_timing_portfolio(prob, time_limit=20)
+    assert res.breaks == expected
+    assert res.method == "exact"

@@ -262,6 +262,13 @@ def solve_timing_portfolio(
     lb = 0
     best: tuple[int, list[int], str] | None = None
     status = "unknown"
+    # Nobody can have more breaks than meetings - 1: a probe above this sum bounds nothing, so
+    # its "no timing" means no timing at all.
+    most = sum(
+        max(0, len(ms) + len(problem.busy_fixed[p]) - 1)
+        for p, ms in enumerate(problem.meetings_of())
+        if ms
+    )
     exact: _Child | None = _Child(_exact_worker, problem, fairness)
     probe: _Child | None = None
     probe_k, turn, budget = 0, 0, PROBE_BUDGET
@@ -329,6 +336,9 @@ def solve_timing_portfolio(
                     if probe is not None:
                         probe.kill()
                     probe = None
+                elif kind == "unsat" and probe_k >= most:
+                    note(f"probe k={probe_k} (no bound): infeasible")
+                    status = "infeasible"
                 elif kind == "unsat":
                     note(f"probe k={probe_k}: no timing, lower bound {probe_k + 1}")
                     lb = max(lb, probe_k + 1)
