@@ -46,6 +46,7 @@ def _matching_settings(settings: Any) -> Iterator[None]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
     settings.MATCHING_REFRESH_SECONDS = 0  # every read checks for edits
+    settings.MATCHING_SNAPSHOT_DIR = ""  # no index snapshot on disk (test_index_snapshot.py: tmp)
     # The personas' passwords would take seconds each with the production hasher on 2 cores.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     index.reset_index()

@@ -11,13 +11,14 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from alpsbio.api.auth import read_auth, write_auth
 from alpsbio.directory.models import Organisation
+from alpsbio.matching import index as match_index
 from alpsbio.matching import permissions, queries, services
 from alpsbio.matching.models import (
     ExpressionOfInterest,
@@ -314,12 +315,42 @@ def renew_opportunity(request: HttpRequest, pk: int, payload: RenewIn) -> dict[s
     )
 
 
-@router.get("/opportunities/{pk}/matches", response=list[SuggestionOut], auth=read_auth)
+class PreparingOut(Schema):
+    """503: the matching index is being prepared in the background (first use of a new server
+    process without a snapshot); retry after ``retry_after`` seconds (also the Retry-After
+    header)."""
+
+    detail: str
+    status: str = "preparing"
+    retry_after: int
+
+
+def _preparing(exc: match_index.IndexNotReady) -> HttpResponse:
+    resp = JsonResponse(
+        {
+            "detail": "Suggestions are being prepared; try again in a minute.",
+            "status": "preparing",
+            "retry_after": exc.retry_after,
+        },
+        status=503,
+    )
+    resp["Retry-After"] = str(exc.retry_after)
+    return resp
+
+
+_SUGGESTIONS = {200: list[SuggestionOut], 503: PreparingOut}
+
+
+@router.get("/opportunities/{pk}/matches", response=_SUGGESTIONS, auth=read_auth)
 def opportunity_matches(
     request: HttpRequest, pk: int, limit: int = Query(10, ge=1, le=50)
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | HttpResponse:
     opp = _get_visible(request, pk)
-    return _sugg_out(queries.opportunity_matches(opp.pk, limit=limit, lang=get_language()))
+    try:
+        items = queries.opportunity_matches(opp.pk, limit=limit, lang=get_language())
+    except match_index.IndexNotReady as exc:
+        return _preparing(exc)
+    return _sugg_out(items)
 
 
 # --- Expressions of interest ------------------------------------------------------------------
@@ -391,21 +422,29 @@ def outcomes(request: HttpRequest) -> dict[str, Any]:
 # --- Suggestions and search -------------------------------------------------------------------
 
 
-@router.get("/organisations/{org_id}/suggestions", response=list[SuggestionOut], auth=read_auth)
+@router.get("/organisations/{org_id}/suggestions", response=_SUGGESTIONS, auth=read_auth)
 def suggestions(
     request: HttpRequest, org_id: int, limit: int = Query(10, ge=1, le=50)
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | HttpResponse:
     org = get_object_or_404(Organisation, pk=org_id)
-    return _sugg_out(queries.suggested_partners(org.pk, limit=limit, lang=get_language()))
+    try:
+        items = queries.suggested_partners(org.pk, limit=limit, lang=get_language())
+    except match_index.IndexNotReady as exc:
+        return _preparing(exc)
+    return _sugg_out(items)
 
 
-@router.get("/search", response=list[SuggestionOut], auth=read_auth)
+@router.get("/search", response=_SUGGESTIONS, auth=read_auth)
 def search(
     request: HttpRequest,
     q: str = Query(..., min_length=1, max_length=500),
     limit: int = Query(20, ge=1, le=50),
-) -> list[dict[str, Any]]:
-    return _sugg_out(queries.search_partners(q, limit=limit, lang=get_language()))
+) -> list[dict[str, Any]] | HttpResponse:
+    try:
+        items = queries.search_partners(q, limit=limit, lang=get_language())
+    except match_index.IndexNotReady as exc:
+        return _preparing(exc)
+    return _sugg_out(items)
 
 
 # --- Policy and preferences -------------------------------------------------------------------

@@ -19,12 +19,20 @@ adapts the data and owns no algorithm that the engine provides.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,7 +43,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from alpsbio.core.i18n import LANGUAGE_CODES, localized
-from alpsbio.directory.models import NaceCode, Organisation, Participation
+from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
 from alpsbio.matching.engine.graph import CoParticipationGraph
 from alpsbio.matching.models import (
     COMPLEMENTARY_TYPES,
@@ -80,6 +88,7 @@ COMPLEMENT_BONUS = 0.05
 SOUGHT_BONUS = 0.05
 MAX_PROJECT_TITLES = 30
 MIN_CENTRING_POOL = 50
+MAX_PATCH_ROWS = 2000
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = frozenset(
@@ -298,99 +307,191 @@ class Profile:
 
 
 def _org_texts(org: Organisation, titles: list[str]) -> dict[str, str]:
+    return _org_texts_of(org.names, org.description, org.legal_name, titles)
+
+
+def _org_texts_of(
+    names: dict[str, str] | None,
+    description: dict[str, str] | None,
+    legal_name: str,
+    titles: list[str],
+) -> dict[str, str]:
+    names, description = names or {}, description or {}
     texts: dict[str, str] = {}
     for lang in LANGUAGE_CODES:
-        parts = [str(org.names.get(lang) or ""), str(org.description.get(lang) or "")]
+        parts = [str(names.get(lang) or ""), str(description.get(lang) or "")]
         texts[lang] = "\n".join(p for p in parts if p)
-    base = f"{org.legal_name}\n" + "\n".join(titles[:MAX_PROJECT_TITLES])
+    base = f"{legal_name}\n" + "\n".join(titles[:MAX_PROJECT_TITLES])
     texts["en"] = (base + "\n" + texts["en"]).strip()
     return {k: v for k, v in texts.items() if v}
 
 
 def _opp_texts(opp: Opportunity) -> dict[str, str]:
+    return _opp_texts_of(opp.title, opp.summary, opp.description, opp.keywords)
+
+
+def _opp_texts_of(
+    title: dict[str, str] | None,
+    summary: dict[str, str] | None,
+    description: dict[str, str] | None,
+    keywords: list[str] | None,
+) -> dict[str, str]:
     texts: dict[str, str] = {}
     for lang in LANGUAGE_CODES:
-        parts = [str((f or {}).get(lang) or "") for f in (opp.title, opp.summary, opp.description)]
-        if lang == "en" and opp.keywords:
-            parts.append(", ".join(opp.keywords))
+        parts = [str((f or {}).get(lang) or "") for f in (title, summary, description)]
+        if lang == "en" and keywords:
+            parts.append(", ".join(keywords))
         text = "\n".join(p for p in parts if p)
         if text:
             texts[lang] = text
     return texts
 
 
-def _region(org: Organisation) -> str:
-    return org.nuts3.code if org.nuts3 else (org.nuts2.code if org.nuts2 else org.country_code)
+def _region_of(nuts3: str | None, nuts2: str | None, country: str) -> str:
+    return nuts3 or nuts2 or country
+
+
+def _pairs(rows: Any) -> dict[int, set[Any]]:
+    out: dict[int, set[Any]] = {}
+    for key, value in rows:
+        out.setdefault(key, set()).add(value)
+    return out
+
+
+def _nace_of_orgs(ids: Sequence[int] | None) -> dict[int, set[Any]]:
+    through = Organisation.nace_codes.through.objects
+    qs = through.filter(organisation_id__in=ids) if ids is not None else through.all()
+    return _pairs(qs.values_list("organisation_id", "nacecode__code").iterator(chunk_size=5000))
+
+
+def _networks_of_orgs(ids: Sequence[int] | None) -> dict[int, set[Any]]:
+    qs = NetworkMembership.objects.all()
+    if ids is not None:
+        qs = qs.filter(organisation_id__in=ids)
+    return _pairs(qs.values_list("organisation_id", "network_id").iterator(chunk_size=5000))
 
 
 def load_org_profiles(org_ids: Sequence[int] | None = None) -> list[Profile]:
+    """One profile per matchable organisation, read as plain values (no model instances and no
+    per-row prefetch: on the full directory this was a third of the build)."""
     # Only organisations with something to match on: competences written, or EU projects.
     has_projects = Exists(Participation.objects.filter(organisation_id=OuterRef("pk")))
-    qs = (
-        Organisation.objects.filter(is_active=True)
-        .filter(has_projects | ~Q(description={}))
-        .select_related("nuts3", "nuts2")
-    )
+    qs = Organisation.objects.filter(is_active=True).filter(has_projects | ~Q(description={}))
     if org_ids is not None:
         qs = qs.filter(pk__in=org_ids)
-    orgs = list(qs.prefetch_related("nace_codes", "network_memberships"))
-    ids = [o.pk for o in orgs]
+    rows = list(
+        qs.order_by("pk").values_list(
+            "pk",
+            "names",
+            "description",
+            "legal_name",
+            "org_type",
+            "country_code",
+            "nuts3__code",
+            "nuts2__code",
+        )
+    )
+    ids = [r[0] for r in rows]
+    scope = ids if org_ids is not None else None
     titles: dict[int, list[str]] = {}
     topics: dict[int, set[str]] = {}
+    parts = (
+        Participation.objects.all()
+        if scope is None
+        else Participation.objects.filter(organisation_id__in=scope)
+    )
     for org_id, title, topic in (
-        Participation.objects.filter(organisation_id__in=ids)
-        .order_by("organisation_id", "-project__start_date")
+        parts.order_by("organisation_id", "-project__start_date")
         .values_list("organisation_id", "project__title", "project__topic")
+        .iterator(chunk_size=5000)
     ):
         if title:
             titles.setdefault(org_id, []).append(title)
         if topic:
             topics.setdefault(org_id, set()).add(topic)
+    nace = _nace_of_orgs(scope)
+    networks = _networks_of_orgs(scope)
     out = []
-    for org in orgs:
+    for pk, names, description, legal_name, org_type, country, nuts3, nuts2 in rows:
         out.append(
             Profile(
-                key=f"org:{org.pk}",
-                org_id=org.pk,
-                name=org.display_name,
-                org_type=org.org_type,
-                country=org.country_code,
-                region=_region(org),
-                texts=_org_texts(org, titles.get(org.pk, [])),
-                nace=frozenset(n.code for n in org.nace_codes.all()),
-                topics=frozenset(topics.get(org.pk, ())),
-                networks=frozenset(m.network_id for m in org.network_memberships.all()),
+                key=f"org:{pk}",
+                org_id=pk,
+                name=localized(names) or legal_name,
+                org_type=org_type,
+                country=country,
+                region=_region_of(nuts3, nuts2, country),
+                texts=_org_texts_of(names, description, legal_name, titles.get(pk, [])),
+                nace=frozenset(nace.get(pk, ())),
+                topics=frozenset(topics.get(pk, ())),
+                networks=frozenset(networks.get(pk, ())),
             )
         )
     return out
 
 
 def load_opp_profiles(opp_ids: Sequence[int] | None = None) -> list[Profile]:
-    qs = Opportunity.objects.filter(status=OpportunityStatus.PUBLISHED).select_related(
-        "organisation__nuts3", "organisation__nuts2"
-    )
+    qs = Opportunity.objects.filter(status=OpportunityStatus.PUBLISHED)
     if opp_ids is not None:
         qs = qs.filter(pk__in=opp_ids)
+    rows = list(
+        qs.order_by("pk").values_list(
+            "pk",
+            "organisation_id",
+            "title",
+            "summary",
+            "description",
+            "keywords",
+            "kind",
+            "partner_types",
+            "partner_regions",
+            "is_demo",
+            "organisation__org_type",
+            "organisation__country_code",
+            "organisation__nuts3__code",
+            "organisation__nuts2__code",
+        )
+    )
+    ids = [r[0] for r in rows]
+    org_ids = sorted({r[1] for r in rows})
+    through = Opportunity.nace_codes.through.objects
+    nace_qs = through.filter(opportunity_id__in=ids) if opp_ids is not None else through.all()
+    nace = _pairs(nace_qs.values_list("opportunity_id", "nacecode__code").iterator(chunk_size=5000))
+    networks = _networks_of_orgs(org_ids if opp_ids is not None else None)
     out = []
-    for opp in qs.prefetch_related("nace_codes", "organisation__network_memberships"):
-        org = opp.organisation
+    for (
+        pk,
+        org_id,
+        title,
+        summary,
+        description,
+        keywords,
+        kind,
+        partner_types,
+        partner_regions,
+        is_demo,
+        org_type,
+        country,
+        nuts3,
+        nuts2,
+    ) in rows:
         out.append(
             Profile(
-                key=f"opp:{opp.pk}",
-                org_id=org.pk,
-                name=opp.display_title,
-                org_type=org.org_type,
-                country=org.country_code,
-                region=_region(org),
-                texts=_opp_texts(opp),
-                kind=opp.kind,
-                opp_id=opp.pk,
-                partner_types=list(opp.partner_types or []),
-                partner_regions=list(opp.partner_regions or []),
-                nace=frozenset(n.code for n in opp.nace_codes.all()),
-                topics=frozenset(opp.keywords or []),
-                networks=frozenset(m.network_id for m in org.network_memberships.all()),
-                is_demo=opp.is_demo,
+                key=f"opp:{pk}",
+                org_id=org_id,
+                name=localized(title),
+                org_type=org_type,
+                country=country,
+                region=_region_of(nuts3, nuts2, country),
+                texts=_opp_texts_of(title, summary, description, keywords),
+                kind=kind,
+                opp_id=pk,
+                partner_types=list(partner_types or []),
+                partner_regions=list(partner_regions or []),
+                nace=frozenset(nace.get(pk, ())),
+                topics=frozenset(keywords or []),
+                networks=frozenset(networks.get(org_id, ())),
+                is_demo=is_demo,
             )
         )
     return out
@@ -403,6 +504,29 @@ def state_token() -> tuple[Any, ...]:
     n_part = Participation.objects.count()
     s = MatchingSettings.objects.aggregate(t=Max("updated_at"))
     return (o["n"], o["t"], p["n"], p["t"], n_part, s["t"])
+
+
+def fit_tfidf(texts: Sequence[str]) -> tuple[Any, sp.csr_matrix]:
+    """The engine's ``TfidfEmbedder().fit(texts)`` and ``embed_sparse(texts)`` in one pass.
+
+    The engine's two calls hash every text twice (fit, then embed): on the full directory that
+    was two thirds of the build. Same arithmetic on one hashed matrix (a test checks equality).
+    """
+    from sklearn.preprocessing import normalize
+
+    from alpsbio.matching.engine.embedding import TfidfEmbedder
+
+    tfidf = TfidfEmbedder()
+    if not texts:
+        tfidf.fit([""])
+        return tfidf, sp.csr_matrix((0, 1), dtype=np.float32)
+    x = tfidf._vec.transform(list(texts))
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    tfidf.idf = np.log((1 + x.shape[0]) / (1 + df)).astype(np.float32) + 1.0
+    tfidf.version = tfidf.version.split(";idf")[0] + f";idf={x.shape[0]}"
+    x.data = np.log1p(x.data)
+    x = x.multiply(tfidf.idf[None, :]).tocsr()
+    return tfidf, sp.csr_matrix(normalize(x), dtype=np.float32)
 
 
 # --- Index ------------------------------------------------------------------------------------
@@ -460,25 +584,21 @@ class MatchIndex:
         self.n_builds = 0
         self.n_patches = 0
         self.last_refresh_seconds = 0.0
+        self.loaded_from = ""
 
     # -- building ----------------------------------------------------------------------------
 
     def build(self) -> None:
-        from alpsbio.matching.engine.embedding import TfidfEmbedder
-
         t0 = time.perf_counter()
+        # Before the token: the first ``load`` creates the settings row, which the token reads.
+        self.policy = Policy.from_db()
         token = state_token()
         profiles = load_org_profiles() + load_opp_profiles()
         self.profiles = profiles
         self.pos = {p.key: i for i, p in enumerate(profiles)}
         texts = [p.text or p.name for p in profiles]
         # The engine's model-free signal: hashed character n-grams, IDF learnt on the pool.
-        self.tfidf = TfidfEmbedder().fit(texts or [""])
-        self.T = (
-            sp.csr_matrix(self.tfidf.embed_sparse(texts), dtype=np.float32)
-            if texts
-            else (sp.csr_matrix((0, 1), dtype=np.float32))
-        )
+        self.tfidf, self.T = fit_tfidf(texts)
         self.P, self.patch_rows, self.patch_pos = sp.csr_matrix((0, 0)), [], {}
         self.encoder = get_encoder()
         self.E = self._centre(profiles, self._embeddings(profiles), fit=True)
@@ -487,7 +607,6 @@ class MatchIndex:
             CoParticipationGraph.from_participations(pairs.iterator()) if pairs.exists() else None
         )
         self._arrays()
-        self.policy = Policy.from_db()
         self.token = token
         self.built_at = time.time()
         self.n_builds += 1
@@ -615,6 +734,9 @@ class MatchIndex:
         )
         # A profile entering or leaving the published set changes the shape: rebuild.
         if any((f"opp:{i}" in self.pos) != (i in published) for i in opp_ids):
+            self.build()
+            return True
+        if len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS:  # a bulk update: cheaper to rebuild
             self.build()
             return True
         changed = load_org_profiles(org_ids) + load_opp_profiles(sorted(published))
@@ -823,51 +945,413 @@ _lock = threading.Lock()
 _index: MatchIndex | None = None
 
 
-def get_index() -> MatchIndex:
-    """The per-process index: built on first use, refreshed when the DB changed."""
+class IndexNotReady(Exception):
+    """The index is being built in the background; ask again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int = 30) -> None:
+        super().__init__("the matching index is being prepared")
+        self.retry_after = retry_after
+
+
+def _expected_profiles() -> int:
+    """An upper bound of the number of profiles (cheap: two counts)."""
+    return (
+        Organisation.objects.filter(is_active=True).count()
+        + Opportunity.objects.filter(status=OpportunityStatus.PUBLISHED).count()
+    )
+
+
+def _should_wait() -> bool:
+    """Build inside the request only on small directories (tests, a fresh demo install)."""
+    if not getattr(settings, "MATCHING_WARM_IN_BACKGROUND", True):
+        return True
+    limit = int(getattr(settings, "MATCHING_SYNC_BUILD_LIMIT", 5000))
+    return _expected_profiles() <= limit
+
+
+def _load_or_build() -> MatchIndex:
+    """A usable snapshot from disk (brought up to date), else a full build (then saved)."""
+    idx = load_snapshot()
+    if idx is not None:
+        idx.refresh(force=True)  # patches the edits made since the snapshot was written
+        return idx
+    idx = MatchIndex()
+    idx.build()
+    try:
+        save_snapshot(idx)
+    except OSError:
+        logger.warning("could not write the matching index snapshot", exc_info=True)
+    return idx
+
+
+def get_index(wait: bool | None = None) -> MatchIndex:
+    """The per-process index, refreshed when the DB changed.
+
+    On first use it is loaded from the snapshot on disk (seconds) when one matches the data and
+    the text model; otherwise it is built. With ``wait=False`` (the default in web requests on a
+    large directory, see ``MATCHING_SYNC_BUILD_LIMIT``) that build runs in a background thread
+    and this raises :class:`IndexNotReady` at once; ``wait=True`` (tasks, commands) builds here.
+    """
     global _index
+    if _index is None:
+        if wait is None:
+            wait = _should_wait()
+        if not wait:
+            if _warming.is_set():
+                raise IndexNotReady(retry_after=30)
+            # A valid snapshot loads in seconds: do it here rather than make the user come back.
+            if not _lock.locked() and snapshot_usable():
+                with _lock:
+                    if _index is None:
+                        _index = _load_or_build()
+                    return _index
+            warm_index_in_background()
+            raise IndexNotReady(retry_after=60)
     with _lock:
         if _index is None:
-            idx = MatchIndex()
-            idx.build()
-            _index = idx
+            _index = _load_or_build()
         else:
             _index.refresh()
         return _index
 
 
 _warming = threading.Event()
+_warm_lock = threading.Lock()
 
 
 def index_ready() -> bool:
     return _index is not None
 
 
-def warm_index_in_background() -> None:
-    """Build the index in a thread so the first page asking for suggestions does not wait
-    for it (the first build reads every profile and vector: a minute or more on real data)."""
-    if _index is not None or _warming.is_set():
-        return
-    _warming.set()
+def index_warming() -> bool:
+    return _warming.is_set()
+
+
+def warm_index_in_background() -> threading.Thread | None:
+    """Load or build the index in a thread so that no request waits for it (a full build reads
+    every profile and vector: half a minute or more on the real directory)."""
+    with _warm_lock:
+        if _index is not None or _warming.is_set():
+            return None
+        _warming.set()
 
     def run() -> None:
         from django.db import connection
 
         try:
-            get_index()
+            get_index(wait=True)
         except Exception:
             logger.exception("matching index warm-up failed")
         finally:
             connection.close()
             _warming.clear()
 
-    threading.Thread(target=run, name="matching-index-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="matching-index-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset_index() -> None:
     global _index
     with _lock:
         _index = None
+
+
+# --- Snapshot on disk -------------------------------------------------------------------------
+# The built index is written to ``MATCHING_SNAPSHOT_DIR`` (default ``var/cache/matching``) as a
+# signed numpy archive: a new web process loads it in seconds instead of building. No pickle:
+# ``np.load(allow_pickle=False)`` and JSON, behind an HMAC-SHA256 (key derived from SECRET_KEY)
+# that is checked before anything is parsed. It is used when it was built from the same text
+# model and the same rows (or the same rows plus edits, which are patched on load like in a
+# running process); anything else (missing, corrupt, tampered, other model, older format, rows
+# added or removed since) is ignored and the index is built again.
+
+SNAPSHOT_FORMAT = 1
+_MAGIC = b"ALPSBIO-MATCH-IDX1\n"
+_MAC_SIZE = 32
+SNAPSHOT_NAME = "matching-index.npz.signed"
+
+
+def snapshot_path() -> Path | None:
+    """Where the snapshot lives, or None when snapshots are off (``MATCHING_SNAPSHOT_DIR=""``)."""
+    raw = getattr(settings, "MATCHING_SNAPSHOT_DIR", None)
+    if raw is None:
+        raw = Path(settings.VAR_DIR) / "cache" / "matching"
+    if not str(raw):
+        return None
+    return Path(raw) / SNAPSHOT_NAME
+
+
+def _snapshot_mac(body: bytes) -> bytes:
+    key = hashlib.sha256(
+        b"alpsbio.matching.index-snapshot:" + settings.SECRET_KEY.encode()
+    ).digest()
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
+def _model_id() -> str:
+    from alpsbio.matching.engine.embedding import TfidfEmbedder
+
+    enc = get_encoder()
+    text = f"{enc.name}=={enc.version}" if enc is not None else "none"
+    return f"format={SNAPSHOT_FORMAT};text={text};tfidf={TfidfEmbedder().version}"
+
+
+def _token_to_json(token: Sequence[Any]) -> list[Any]:
+    return [v.isoformat() if isinstance(v, dt.datetime) else v for v in token]
+
+
+def _token_from_json(raw: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(
+        dt.datetime.fromisoformat(v) if i in (1, 3, 5) and isinstance(v, str) else v
+        for i, v in enumerate(raw)
+    )
+
+
+def _same_shape(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    return bool(a) and bool(b) and a[0] == b[0] and a[2] == b[2] and a[4] == b[4]
+
+
+def _csr_parts(name: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
+    m = sp.csr_matrix(m)
+    return {
+        f"{name}_data": m.data,
+        f"{name}_indices": m.indices,
+        f"{name}_indptr": m.indptr,
+        f"{name}_shape": np.asarray(m.shape, dtype=np.int64),
+    }
+
+
+def _csr_from(z: Any, name: str) -> sp.csr_matrix:
+    shape = tuple(int(v) for v in z[f"{name}_shape"])
+    return sp.csr_matrix(
+        (z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]), shape=shape
+    )
+
+
+def _json_array(value: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(value, separators=(",", ":")).encode(), dtype=np.uint8)
+
+
+def _profile_json(p: Profile) -> dict[str, Any]:
+    d = dataclasses.asdict(p)
+    for k in ("nace", "topics", "networks"):
+        d[k] = sorted(d[k])
+    return d
+
+
+def _profile_from(d: dict[str, Any]) -> Profile:
+    for k in ("nace", "topics", "networks"):
+        d[k] = frozenset(d[k])
+    return Profile(**d)
+
+
+def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
+    """Write ``idx`` atomically (temporary file + rename); returns the path, None when off."""
+    path = path or snapshot_path()
+    if path is None or idx.tfidf is None:
+        return None
+    t0 = time.perf_counter()
+    meta: dict[str, Any] = {
+        "format": SNAPSHOT_FORMAT,
+        "model": _model_id(),
+        "token": _token_to_json(idx.token),
+        "tfidf_version": idx.tfidf.version,
+        "patch_rows": [[int(r), int(p)] for r, p in idx.patch_pos.items()],
+        "graph": None,
+        "centred": None,
+        "built_at": idx.built_at,
+        "build_seconds": idx.last_refresh_seconds,
+    }
+    arrays: dict[str, np.ndarray] = {
+        "profiles": _json_array([_profile_json(p) for p in idx.profiles]),
+        "idf": np.asarray(idx.tfidf.idf, dtype=np.float32),
+        "E": idx.E,
+        **_csr_parts("T", idx.T),
+    }
+    if idx.patch_rows:
+        arrays.update(_csr_parts("P", idx.P))
+    if idx.graph is not None:
+        g = idx.graph
+        meta["graph"] = {
+            "org_ids": [int(str(o)) for o in g.org_ids],
+            "n_projects": len(g.project_ids),
+        }
+        arrays.update(_csr_parts("B", g.B))
+    c = idx.centred
+    if c is not None and c.overall is not None:
+        langs = sorted(c.means)
+        meta["centred"] = {"mode": c.mode, "min_count": c.min_count, "langs": langs}
+        arrays["c_overall"] = c.overall
+        arrays["c_means"] = (
+            np.vstack([c.means[k] for k in langs]) if langs else np.zeros((0, len(c.overall)))
+        )
+        if c.basis is not None:
+            arrays["c_basis"] = c.basis
+    arrays["meta"] = _json_array(meta)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    body = buf.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(_MAGIC + _snapshot_mac(body) + body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info(
+        "matching index snapshot written: %d profiles, %.1f MB in %.2fs",
+        len(idx.profiles),
+        (len(body) + len(_MAGIC) + _MAC_SIZE) / 1e6,
+        time.perf_counter() - t0,
+    )
+    return path
+
+
+def _read_snapshot(path: Path) -> Any:
+    """The verified archive (``np.load``'ed, no pickle) and its metadata, or None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC)
+    if data[:head] != _MAGIC:
+        logger.warning("matching index snapshot %s: not a snapshot, ignored", path)
+        return None
+    digest, body = data[head : head + _MAC_SIZE], data[head + _MAC_SIZE :]
+    if not hmac.compare_digest(digest, _snapshot_mac(body)):
+        logger.warning("matching index snapshot %s: bad signature, ignored", path)
+        return None
+    try:
+        z = np.load(io.BytesIO(body), allow_pickle=False)
+        meta = json.loads(bytes(z["meta"]).decode())
+    except Exception:
+        logger.warning("matching index snapshot %s: unreadable, ignored", path, exc_info=True)
+        return None
+    return z, meta
+
+
+def _snapshot_meta(path: Path) -> dict[str, Any] | None:
+    """The metadata of the snapshot, unverified (for cheap decisions only), or None."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(_MAGIC)) != _MAGIC:
+                return None
+            fh.seek(len(_MAGIC) + _MAC_SIZE)
+            # Reads only the small "meta" member of the archive (zipfile allows a prefix).
+            with np.load(fh, allow_pickle=False) as z:
+                meta: dict[str, Any] = json.loads(bytes(z["meta"]).decode())
+                return meta
+    except Exception:
+        return None
+
+
+def snapshot_usable(path: Path | None = None, token: Sequence[Any] | None = None) -> bool:
+    """Cheap check (no verification) that the snapshot exists and could serve the current rows."""
+    path = path or snapshot_path()
+    if path is None or not path.is_file():
+        return False
+    meta = _snapshot_meta(path)
+    if meta is None:
+        return False
+    current = tuple(token) if token is not None else state_token()
+    return meta.get("model") == _model_id() and _same_shape(
+        _token_from_json(meta.get("token") or []), current
+    )
+
+
+def refresh_snapshot(rebuild: bool = False) -> Path | None:
+    """Bring this process's index up to date (``rebuild``: from scratch, e.g. after new vectors)
+    and write it to disk unless the snapshot there already has the same state. For the worker
+    (``tasks.refresh_index_snapshot``) and ``alpsbio matching_cron snapshot --now``."""
+    path = snapshot_path()
+    if path is None:
+        return None
+    started = time.time()
+    idx = get_index(wait=True)
+    with _lock:
+        if rebuild and idx.built_at < started:  # not just built by get_index
+            idx.build()
+        meta = _snapshot_meta(path) if path.is_file() else None
+        if (
+            not rebuild
+            and meta is not None
+            and meta.get("model") == _model_id()
+            and _token_from_json(meta.get("token") or []) == idx.token
+            and not idx.patch_pos
+        ):
+            return path
+        return save_snapshot(idx, path)
+
+
+def load_snapshot(path: Path | None = None) -> MatchIndex | None:
+    """The index stored at ``path`` if it is ours, readable and built from the current rows and
+    text model (edits since are left to ``refresh``); None otherwise."""
+    from alpsbio.matching.engine.embedding import LanguageCentredEmbedder, TfidfEmbedder
+
+    path = path or snapshot_path()
+    if path is None:
+        return None
+    t0 = time.perf_counter()
+    read = _read_snapshot(path)
+    if read is None:
+        return None
+    z, meta = read
+    token = _token_from_json(meta.get("token") or [])
+    if meta.get("format") != SNAPSHOT_FORMAT or meta.get("model") != _model_id():
+        logger.info("matching index snapshot %s: other format or text model, ignored", path)
+        return None
+    if not _same_shape(token, state_token()):
+        logger.info("matching index snapshot %s: rows added or removed since, ignored", path)
+        return None
+    try:
+        idx = MatchIndex()
+        idx.profiles = [_profile_from(d) for d in json.loads(bytes(z["profiles"]).decode())]
+        idx.pos = {p.key: i for i, p in enumerate(idx.profiles)}
+        tfidf = TfidfEmbedder()
+        tfidf.idf = np.asarray(z["idf"], dtype=np.float32)
+        tfidf.version = str(meta["tfidf_version"])
+        idx.tfidf = tfidf
+        idx.T = _csr_from(z, "T")
+        if meta["patch_rows"]:
+            idx.P = _csr_from(z, "P")
+            idx.patch_pos = {int(r): int(p) for r, p in meta["patch_rows"]}
+            idx.patch_rows = [idx.P[i] for i in range(idx.P.shape[0])]
+        idx.E = np.array(z["E"], dtype=np.float32)
+        idx.encoder = get_encoder()
+        c = meta.get("centred")
+        if c is not None and idx.encoder is not None:
+            centred = LanguageCentredEmbedder(idx.encoder, min_count=c["min_count"], mode=c["mode"])
+            centred.overall = np.asarray(z["c_overall"])
+            centred.means = {k: np.asarray(z["c_means"][i]) for i, k in enumerate(c["langs"])}
+            centred.basis = np.asarray(z["c_basis"]) if "c_basis" in z.files else None
+            idx.centred = centred
+        g = meta.get("graph")
+        if g is not None:
+            idx.graph = CoParticipationGraph(
+                list(g["org_ids"]), list(range(int(g["n_projects"]))), _csr_from(z, "B")
+            )
+        if len(idx.profiles) != idx.T.shape[0] or len(idx.E) != len(idx.profiles):
+            raise ValueError("inconsistent sizes")
+    except Exception:
+        logger.warning("matching index snapshot %s: unreadable, ignored", path, exc_info=True)
+        return None
+    idx._arrays()
+    idx.policy = Policy.from_db()
+    idx.token = token
+    idx.built_at = float(meta.get("built_at") or 0.0)
+    idx.loaded_from = str(path)
+    idx.last_refresh_seconds = time.perf_counter() - t0
+    logger.info(
+        "matching index loaded from %s: %d profiles in %.2fs",
+        path,
+        len(idx.profiles),
+        idx.last_refresh_seconds,
+    )
+    return idx
 
 
 # --- Explanations -----------------------------------------------------------------------------

@@ -144,31 +144,43 @@ def _explained(
     return out
 
 
+# The three reads below raise ``match_index.IndexNotReady`` when the index is being prepared in
+# the background (a web request never waits for a full build); ``wait=True`` builds instead.
+
+
 def suggested_partners(
-    org_id: int, limit: int = 10, lang: str | None = None
+    org_id: int, limit: int = 10, lang: str | None = None, wait: bool | None = None
 ) -> list[ExplainedSuggestion]:
-    idx = match_index.get_index()
+    idx = match_index.get_index(wait)
     return _explained(f"org:{org_id}", idx.suggest_partners(org_id, limit), lang)
 
 
 def opportunity_matches(
-    opp_id: int, limit: int = 10, lang: str | None = None
+    opp_id: int, limit: int = 10, lang: str | None = None, wait: bool | None = None
 ) -> list[ExplainedSuggestion]:
-    idx = match_index.get_index()
+    idx = match_index.get_index(wait)
     return _explained(f"opp:{opp_id}", idx.opportunity_matches(opp_id, limit), lang)
 
 
 def search_partners(
-    query: str, limit: int = 20, lang: str | None = None, org_id: int | None = None
+    query: str,
+    limit: int = 20,
+    lang: str | None = None,
+    org_id: int | None = None,
+    wait: bool | None = None,
 ) -> list[ExplainedSuggestion]:
-    idx = match_index.get_index()
+    idx = match_index.get_index(wait)
     return _explained(
         f"org:{org_id}" if org_id else "query", idx.search(query, limit, org_id), lang
     )
 
 
 def new_matches_for_user(
-    user: Any, since: dt.datetime, limit: int = 10, lang: str | None = None
+    user: Any,
+    since: dt.datetime,
+    limit: int = 10,
+    lang: str | None = None,
+    wait: bool | None = None,
 ) -> list[tuple[Opportunity, ExplainedSuggestion]]:
     """Matches published since ``since`` for the published opportunities of the user's orgs."""
     own = Opportunity.objects.filter(
@@ -182,7 +194,7 @@ def new_matches_for_user(
     )
     out: list[tuple[Opportunity, ExplainedSuggestion]] = []
     for opp in own[:20]:
-        for m in opportunity_matches(opp.pk, limit=20, lang=lang):
+        for m in opportunity_matches(opp.pk, limit=20, lang=lang, wait=wait):
             if m.opp_id in fresh:
                 out.append((opp, m))
     out.sort(key=lambda pair: -pair[1].score)

@@ -587,6 +587,9 @@ def load_matching_demo(max_projects: int = 12) -> int:
         count += 1
     if count:
         audit.record("matching.demo_loaded", MatchingSettings.load(), summary=f"{count} profiles")
+        from alpsbio.matching.tasks import enqueue_index_snapshot
+
+        enqueue_index_snapshot()  # the worker prepares the index for the web processes
     return count
 
 

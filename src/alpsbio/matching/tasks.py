@@ -115,7 +115,32 @@ def embed_all_profiles() -> int:
     from alpsbio.matching import index
 
     profiles = index.load_org_profiles() + index.load_opp_profiles()
-    return index.embed_texts({p.hash: p.text for p in profiles if p.text})
+    n = index.embed_texts({p.hash: p.text for p in profiles if p.text})
+    if n:  # new vectors are read by a full build only: rebuild the snapshot with them
+        enqueue_index_snapshot(rebuild=True)
+    return n
+
+
+@task()
+def refresh_index_snapshot(rebuild: bool = False) -> str:
+    """Build (or load and patch) the matching index in the worker and write its snapshot, so
+    that web processes start from it in seconds (``index.refresh_snapshot``)."""
+    from alpsbio.matching import index
+
+    path = index.refresh_snapshot(rebuild=rebuild)
+    return str(path or "")
+
+
+def enqueue_index_snapshot(rebuild: bool = False) -> None:
+    """Enqueue ``refresh_index_snapshot`` after the current transaction commits (no-op when
+    snapshots are off)."""
+    from django.db import transaction
+
+    from alpsbio.matching import index
+
+    if index.snapshot_path() is None:
+        return
+    transaction.on_commit(lambda: refresh_index_snapshot.enqueue(rebuild))
 
 
 @task()
@@ -216,7 +241,7 @@ def send_digest(user_id: int) -> bool:
     since = pref.last_digest_at if pref and pref.last_digest_at else now - dt.timedelta(days=7)
     lang = user.preferred_language or "en"
     with language(lang):
-        matches = queries.new_matches_for_user(user, since, limit=15, lang=lang)
+        matches = queries.new_matches_for_user(user, since, limit=15, lang=lang, wait=True)
     if not matches:
         return False
     rows = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from alpsbio.accounts.models import User
 from alpsbio.directory.models import Organisation
 from alpsbio.matching import forms, permissions, queries, services, tasks
+from alpsbio.matching import index as match_index
 from alpsbio.matching.models import (
     ExpressionOfInterest,
     MatchingPreference,
@@ -82,13 +82,17 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     answerable = answerable.exclude(pk__in=already)
     is_owner = permissions.is_editor_of(user, opp.organisation)
+    matches: list[Any] = []
+    matches_pending = False
+    if opp.status == OpportunityStatus.PUBLISHED:
+        try:
+            matches = queries.opportunity_matches(opp.pk, limit=10, lang=lang)
+        except match_index.IndexNotReady:
+            matches_pending = True
     context = {
         "opp": opp,
-        "matches": (
-            queries.opportunity_matches(opp.pk, limit=10, lang=lang)
-            if opp.status == OpportunityStatus.PUBLISHED
-            else []
-        ),
+        "matches": matches,
+        "matches_pending": matches_pending,
         "can_edit": permissions.can_edit_opportunity(user, opp),
         "can_submit": is_owner
         and opp.status in {OpportunityStatus.DRAFT, OpportunityStatus.RETURNED},
@@ -313,27 +317,30 @@ def search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None)
     results: list[Any] = []
     q = ""
+    pending = False
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
-            results = queries.search_partners(q, limit=20, lang=get_language())
+            try:
+                results = queries.search_partners(q, limit=20, lang=get_language())
+            except match_index.IndexNotReady:
+                pending = True
     template = (
         "matching/_search_results.html"
         if request.headers.get("HX-Request")
         else "matching/search.html"
     )
-    return render(request, template, {"form": form, "results": results, "q": q})
+    return render(request, template, {"form": form, "results": results, "q": q, "pending": pending})
 
 
 def suggested_partners(request: HttpRequest, org_id: int) -> HttpResponse:
     """The htmx fragment the directory's organisation page loads with ``hx-get``."""
     org = get_object_or_404(Organisation, pk=org_id)
-    from alpsbio.matching import index as match_index
-
-    if getattr(settings, "MATCHING_WARM_IN_BACKGROUND", True) and not match_index.index_ready():
-        match_index.warm_index_in_background()
+    try:
+        items = queries.suggested_partners(org.pk, limit=8, lang=get_language())
+    except match_index.IndexNotReady:
+        # The fragment polls itself until the index is ready (built in the background).
         return render(request, "matching/_suggested_partners_pending.html", {"organisation": org})
-    items = queries.suggested_partners(org.pk, limit=8, lang=get_language())
     return render(
         request, "matching/_suggested_partners.html", {"organisation": org, "suggestions": items}
     )
@@ -388,15 +395,22 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
         {"fu": fu, "token": tasks.follow_up_token(fu.pk, int(str(user.pk)))}
         for fu in queries.pending_follow_ups(user)[:10]
     ]
+    try:
+        suggestions = [
+            {"organisation": o, "items": queries.suggested_partners(o.pk, limit=5, lang=lang)}
+            for o in orgs
+        ]
+        new_matches = queries.new_matches_for_user(
+            user, timezone.now() - dt.timedelta(days=14), limit=5, lang=lang
+        )
+        pending = False
+    except match_index.IndexNotReady:
+        suggestions, new_matches, pending = [], [], True
     return {
         "title": gettext_lazy("Partner matchmaking"),
         "template": "matching/_dashboard_panel.html",
-        "suggestions": [
-            {"organisation": o, "items": queries.suggested_partners(o.pk, limit=5, lang=lang)}
-            for o in orgs
-        ],
-        "new_matches": queries.new_matches_for_user(
-            user, timezone.now() - dt.timedelta(days=14), limit=5, lang=lang
-        ),
+        "suggestions": suggestions,
+        "new_matches": new_matches,
+        "pending": pending,
         "follow_ups": follow_ups,
     }

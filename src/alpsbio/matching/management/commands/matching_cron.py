@@ -1,12 +1,15 @@
 """Enqueue the matching app's scheduled tasks; run from cron or a systemd timer.
 
-alpsbio matching_cron daily    # expire past-due profiles, ask due 3/6/12-month follow-ups
+alpsbio matching_cron daily    # expire past-due profiles, ask due follow-ups, refresh snapshot
 alpsbio matching_cron weekly   # e-mail the digest of new matches
 alpsbio matching_cron embed    # embed every profile not cached for the current model
+alpsbio matching_cron snapshot # build the matching index and write its snapshot for web processes
+alpsbio matching_cron snapshot --now   # the same in this process (e.g. in a deploy script)
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -15,10 +18,16 @@ from alpsbio.matching import tasks
 
 
 class Command(BaseCommand):
-    help = "Enqueue the matching app's scheduled tasks (daily, weekly or embed)."
+    help = "Enqueue the matching app's scheduled tasks (daily, weekly, embed or snapshot)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("which", choices=["daily", "weekly", "embed"])
+        parser.add_argument("which", choices=["daily", "weekly", "embed", "snapshot"])
+        parser.add_argument(
+            "--now", action="store_true", help="snapshot: build and write it here, do not enqueue"
+        )
+        parser.add_argument(
+            "--rebuild", action="store_true", help="snapshot: rebuild even if one is up to date"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         which = options["which"]
@@ -26,9 +35,23 @@ class Command(BaseCommand):
             names = [
                 tasks.expire_opportunities_daily.enqueue().id,
                 tasks.ask_follow_ups_daily.enqueue().id,
+                tasks.refresh_index_snapshot.enqueue(False).id,
             ]
         elif which == "weekly":
             names = [tasks.send_weekly_digests.enqueue().id]
-        else:
+        elif which == "embed":
             names = [tasks.embed_all_profiles.enqueue().id]
+        elif options["now"]:
+            from alpsbio.matching import index
+
+            t0 = time.perf_counter()
+            path = index.refresh_snapshot(rebuild=options["rebuild"])
+            idx = index.get_index(wait=True)
+            self.stdout.write(
+                f"matching index snapshot: {path or 'off (MATCHING_SNAPSHOT_DIR is empty)'}, "
+                f"{len(idx.profiles)} profiles, {time.perf_counter() - t0:.1f}s"
+            )
+            return
+        else:
+            names = [tasks.refresh_index_snapshot.enqueue(options["rebuild"]).id]
         self.stdout.write(f"enqueued {which}: {', '.join(str(n) for n in names)}")

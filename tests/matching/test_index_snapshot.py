@@ -1,0 +1,235 @@
+"""The matching index on disk and in the background: a snapshot round trip gives the same
+suggestions; a stale, corrupt, tampered or foreign snapshot is ignored; a request while the
+index is being built neither waits nor fails."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from alpsbio.directory.models import Organisation
+from alpsbio.matching import index, queries, services, tasks
+from alpsbio.matching.models import Opportunity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def snap_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.MATCHING_SNAPSHOT_DIR = str(tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def published(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> dict[str, Opportunity]:
+    return {
+        "offer": make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published"),
+        "request": make_opp(
+            org=orgs["unimi"], kind="TR", title=texts["request"], status="published"
+        ),
+        "telecare": make_opp(
+            org=orgs["epfl"], kind="TO", title=texts["telecare_offer"], status="published"
+        ),
+    }
+
+
+def _all_results(idx: index.MatchIndex, orgs: dict[str, Organisation]) -> list[Any]:
+    out: list[Any] = []
+    for org in orgs.values():
+        out.append([(s.key, s.score, s.reasons) for s in idx.suggest_partners(org.pk)])
+    for p in idx.profiles:
+        if p.opp_id is not None:
+            out.append([(s.key, s.score, s.reasons) for s in idx.opportunity_matches(p.opp_id)])
+    for q in ("biopsia liquida", "Telemedizin ältere Menschen", "cancer DNA"):
+        out.append([(s.key, s.score) for s in idx.search(q)])
+    return out
+
+
+def test_one_pass_tfidf_equals_the_engines_fit_and_embed() -> None:
+    from alpsbio.matching.engine.embedding import TfidfEmbedder
+
+    texts = ["Liquid biopsy for cancer", "Biopsia liquida per tumori", "Telemedizin", ""]
+    engine = TfidfEmbedder().fit(texts)
+    ours, matrix = index.fit_tfidf(texts)
+    assert ours.version == engine.version
+    assert np.array_equal(ours.idf, engine.idf)
+    expected = engine.embed_sparse(texts).toarray().astype(np.float32)
+    assert np.allclose(matrix.toarray(), expected, atol=1e-6)
+
+
+def test_snapshot_round_trip_gives_identical_suggestions(
+    snap_dir: Path, published: dict[str, Opportunity], orgs: dict[str, Organisation]
+) -> None:
+    built = index.MatchIndex()
+    built.build()
+    path = index.save_snapshot(built)
+    assert path is not None
+    assert path.is_file()
+    assert path.parent == snap_dir
+    assert not list(snap_dir.glob("*.tmp"))  # written atomically, nothing left behind
+    assert index.snapshot_usable(path)
+    loaded = index.load_snapshot(path)
+    assert loaded is not None
+    assert loaded.loaded_from == str(path)
+    assert loaded.token == built.token
+    assert [p.key for p in loaded.profiles] == [p.key for p in built.profiles]
+    assert _all_results(loaded, orgs) == _all_results(built, orgs)
+    # A new process (no index in memory) starts from the file instead of building.
+    index.reset_index()
+    idx = index.get_index(wait=True)
+    assert idx.loaded_from == str(path)
+    assert idx.n_builds == 0
+
+
+def test_edits_after_the_snapshot_are_patched_on_load(
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    built = index.MatchIndex()
+    built.build()
+    index.save_snapshot(built)
+    telecare, request = published["telecare"], published["request"]
+    # The telecare offer is rewritten as a liquid-biopsy offer: same rows, only an edit.
+    services.update_opportunity(
+        _editor_of(telecare), telecare, {"title": {"en": texts["offer"]["en"] + " (second lab)"}}
+    )
+    index.reset_index()
+    idx = index.get_index(wait=True)
+    assert idx.loaded_from  # the snapshot was used, not a full build
+    assert idx.n_builds == 0
+    assert idx.n_patches == 1
+    assert telecare.pk in [m.opp_id for m in queries.opportunity_matches(request.pk)[:2]]
+
+
+def _editor_of(opp: Opportunity) -> Any:
+    from alpsbio.accounts.models import User
+
+    return User.objects.get(username=f"editor{opp.organisation_id}")
+
+
+def test_stale_snapshot_is_ignored_and_rebuilt(
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    built = index.MatchIndex()
+    built.build()
+    path = index.save_snapshot(built)
+    assert path is not None
+    new = make_opp(org=orgs["hcl"], kind="EX", title={"en": "Clinical trials"}, status="published")
+    assert not index.snapshot_usable(path)
+    assert index.load_snapshot(path) is None
+    index.reset_index()
+    idx = index.get_index(wait=True)
+    assert idx.n_builds == 1
+    assert f"opp:{new.pk}" in idx.pos
+    # ... and the fresh build replaced the stale file.
+    assert index.load_snapshot(path) is not None
+
+
+@pytest.mark.parametrize("damage", ["tamper", "truncate", "garbage", "other_key", "other_model"])
+def test_corrupt_tampered_or_foreign_snapshot_is_ignored(
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: str,
+) -> None:
+    built = index.MatchIndex()
+    built.build()
+    path = index.save_snapshot(built)
+    assert path is not None
+    data = bytearray(path.read_bytes())
+    if damage == "tamper":  # one byte of the body changed: the signature no longer matches
+        data[-100] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "garbage":
+        path.write_bytes(b"PK\x03\x04 not an index at all")
+    elif damage == "other_key":  # written by another installation
+        settings.SECRET_KEY = "another-installation-key"
+    else:  # built with another text model or format
+        monkeypatch.setattr(index, "SNAPSHOT_FORMAT", index.SNAPSHOT_FORMAT + 1)
+    assert index.load_snapshot(path) is None
+    index.reset_index()
+    idx = index.get_index(wait=True)  # falls back to a build, no error
+    assert idx.n_builds == 1
+    assert len(idx.profiles) == len(built.profiles)
+
+
+def test_worker_task_writes_the_snapshot(snap_dir: Path, published: dict[str, Opportunity]) -> None:
+    path = tasks.refresh_index_snapshot.call(False)
+    assert path
+    assert Path(path).is_file()
+    mtime = Path(path).stat().st_mtime_ns
+    # Nothing changed: the file is left as it is.
+    assert tasks.refresh_index_snapshot.call(False) == path
+    assert Path(path).stat().st_mtime_ns == mtime
+    assert index.load_snapshot(Path(path)) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_while_building_neither_wait_nor_fail(
+    settings: Any,
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    orgs: dict[str, Organisation],
+    monkeypatch: pytest.MonkeyPatch,
+    client: Any,
+) -> None:
+    """A large directory (sync limit 0), no snapshot yet: the build goes to a thread (held back
+    here until the requests are answered); pages say so and the API answers 503 Retry-After."""
+    settings.MATCHING_WARM_IN_BACKGROUND = True  # tests/conftest.py turns it off
+    settings.MATCHING_SYNC_BUILD_LIMIT = 0
+    gate = threading.Event()
+    original = index.MatchIndex.build
+
+    def slow_build(self: index.MatchIndex) -> None:
+        assert gate.wait(30)
+        original(self)
+
+    monkeypatch.setattr(index.MatchIndex, "build", slow_build)
+    uga, request = orgs["uga"], published["request"]
+    try:
+        api = client.get("/api/v1/matching/search", {"q": "liquid biopsy"})
+        assert api.status_code == 503
+        assert api["Retry-After"].isdigit()
+        assert api.json()["status"] == "preparing"
+        assert client.get(f"/api/v1/matching/organisations/{uga.pk}/suggestions").status_code == 503
+        assert client.get(f"/api/v1/matching/opportunities/{request.pk}/matches").status_code == 503
+        page = client.get(reverse("matching:search"), {"q": "liquid biopsy"})
+        assert page.status_code == 200
+        assert b"being prepared" in page.content
+        fragment = client.get(reverse("matching:suggested_partners", args=[uga.pk]))
+        assert fragment.status_code == 200
+        assert b"hx-trigger" in fragment.content
+        detail = client.get(reverse("matching:detail", args=[request.pk]))
+        assert detail.status_code == 200
+        assert b"being prepared" in detail.content
+        assert index.index_warming()
+        assert not index.index_ready()
+    finally:
+        gate.set()
+        for t in threading.enumerate():
+            if t.name == "matching-index-warm-up":
+                t.join(60)
+    assert index.index_ready()
+    hits = client.get("/api/v1/matching/search", {"q": "liquid biopsy"})
+    assert hits.status_code == 200
+    assert hits.json()
+    # The background build also wrote the snapshot for the next process.
+    assert (snap_dir / index.SNAPSHOT_NAME).is_file()
