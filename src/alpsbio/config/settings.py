@@ -243,6 +243,10 @@ MATCHING_ENCODER = os.environ.get("ALPSBIO_MATCHING_ENCODER", "auto")
 MATCHING_INLINE_EMBED_LIMIT = int(os.environ.get("ALPSBIO_MATCHING_INLINE_EMBED_LIMIT", "200"))
 MATCHING_REFRESH_SECONDS = float(os.environ.get("ALPSBIO_MATCHING_REFRESH_SECONDS", "1"))
 MATCHING_WARM_IN_BACKGROUND = True
+# The built matching index on disk (signed), loaded by new processes in seconds; "" turns it
+# off. Up to MATCHING_SYNC_BUILD_LIMIT profiles a request builds the index itself (seconds).
+MATCHING_SNAPSHOT_DIR = os.environ.get("ALPSBIO_MATCHING_SNAPSHOT_DIR", str(VAR_DIR / "cache"))
+MATCHING_SYNC_BUILD_LIMIT = int(os.environ.get("ALPSBIO_MATCHING_SYNC_BUILD_LIMIT", "5000"))
 
 # Directory search: filters, facet counts and sorting over an in-memory index per process
 # (directory/facet_index.py). After a change it is rebuilt inside the request up to this many
