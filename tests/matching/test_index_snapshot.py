@@ -233,3 +233,40 @@ def test_requests_while_building_neither_wait_nor_fail(
     assert hits.json()
     # The background build also wrote the snapshot for the next process.
     assert (snap_dir / index.SNAPSHOT_NAME).is_file()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_profiles_on_a_large_directory_rebuild_in_the_background(
+    settings: Any,
+    published: dict[str, Opportunity],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A profile published while a process runs: that process keeps answering from its index
+    (no request waits for the rebuild) and swaps in the rebuilt one when it is ready."""
+    before = index.get_index(wait=True)
+    settings.MATCHING_WARM_IN_BACKGROUND = True
+    settings.MATCHING_SYNC_BUILD_LIMIT = 0
+    gate = threading.Event()
+    original = index.MatchIndex.build
+
+    def slow_build(self: index.MatchIndex) -> None:
+        assert gate.wait(30)
+        original(self)
+
+    monkeypatch.setattr(index.MatchIndex, "build", slow_build)
+    new = make_opp(
+        org=orgs["hcl"], kind="EX", title={"en": "Liquid biopsy trials"}, status="published"
+    )
+    try:
+        hits = queries.search_partners("liquid biopsy")  # answered by the current index
+        assert new.pk not in [h.opp_id for h in hits]
+        assert index.get_index() is before
+    finally:
+        gate.set()
+        for t in threading.enumerate():
+            if t.name == "matching-index-rebuild":
+                t.join(60)
+    assert index.get_index() is not before
+    assert new.pk in [h.opp_id for h in queries.search_partners("liquid biopsy")]

@@ -698,11 +698,13 @@ class MatchIndex:
             out[rows] = self.centred.embed(texts)
         return out
 
-    def refresh(self, force: bool = False) -> bool:
+    def refresh(self, force: bool = False, background: bool = False) -> bool:
         """Bring the index up to date with the DB; returns True if anything changed.
 
         The state token costs a few aggregate queries, so it is read at most every
-        ``MATCHING_REFRESH_SECONDS`` (default 1 s) per process unless ``force``.
+        ``MATCHING_REFRESH_SECONDS`` (default 1 s) per process unless ``force``. When rows were
+        added or removed, the index is rebuilt; with ``background`` that happens in a thread
+        (this index keeps answering meanwhile and is replaced when the new one is ready).
         """
         interval = float(getattr(settings, "MATCHING_REFRESH_SECONDS", 1.0))
         now = time.monotonic()
@@ -716,8 +718,7 @@ class MatchIndex:
         old = self.token
         same_shape = bool(old) and old[0] == token[0] and old[2] == token[2] and old[4] == token[4]
         if not same_shape or self.tfidf is None:
-            self.build()
-            return True
+            return self._rebuild(background)
         # Only edits: patch the rows updated since the last build.
         since = old[1], old[3]
         org_ids = (
@@ -734,15 +735,12 @@ class MatchIndex:
         )
         # A profile entering or leaving the published set changes the shape: rebuild.
         if any((f"opp:{i}" in self.pos) != (i in published) for i in opp_ids):
-            self.build()
-            return True
+            return self._rebuild(background)
         if len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS:  # a bulk update: cheaper to rebuild
-            self.build()
-            return True
+            return self._rebuild(background)
         changed = load_org_profiles(org_ids) + load_opp_profiles(sorted(published))
         if any(p.key not in self.pos for p in changed):  # an organisation became matchable
-            self.build()
-            return True
+            return self._rebuild(background)
         if changed:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
@@ -767,6 +765,13 @@ class MatchIndex:
         self.token = token
         self.n_patches += 1
         self.last_refresh_seconds = time.perf_counter() - t0
+        return True
+
+    def _rebuild(self, background: bool) -> bool:
+        if background:
+            rebuild_in_background()
+            return False
+        self.build()
         return True
 
     # -- scoring -----------------------------------------------------------------------------
@@ -1011,7 +1016,13 @@ def get_index(wait: bool | None = None) -> MatchIndex:
         if _index is None:
             _index = _load_or_build()
         else:
-            _index.refresh()
+            limit = int(getattr(settings, "MATCHING_SYNC_BUILD_LIMIT", 5000))
+            in_background = wait is False or (
+                wait is None
+                and getattr(settings, "MATCHING_WARM_IN_BACKGROUND", True)
+                and len(_index.profiles) > limit
+            )
+            _index.refresh(background=in_background)
         return _index
 
 
@@ -1047,6 +1058,36 @@ def warm_index_in_background() -> threading.Thread | None:
             _warming.clear()
 
     thread = threading.Thread(target=run, name="matching-index-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+_rebuilding = threading.Event()
+
+
+def rebuild_in_background() -> threading.Thread | None:
+    """Replace the index with a new one built (or loaded from a fresher snapshot) in a thread;
+    the current one keeps answering until then. At most one such thread per process."""
+    with _warm_lock:
+        if _rebuilding.is_set():
+            return None
+        _rebuilding.set()
+
+    def run() -> None:
+        global _index
+        from django.db import connection
+
+        try:
+            fresh = _load_or_build()
+            with _lock:
+                _index = fresh
+        except Exception:
+            logger.exception("matching index rebuild failed")
+        finally:
+            connection.close()
+            _rebuilding.clear()
+
+    thread = threading.Thread(target=run, name="matching-index-rebuild", daemon=True)
     thread.start()
     return thread
 
