@@ -1237,7 +1237,9 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(_MAGIC + _snapshot_mac(body) + body)
+            fh.write(_MAGIC)
+            fh.write(_snapshot_mac(body))
+            fh.write(body)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -1252,22 +1254,28 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
     return path
 
 
-def _read_snapshot(path: Path) -> Any:
-    """The verified archive (``np.load``'ed, no pickle) and its metadata, or None."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
+def _read_snapshot(path: Path, fh: Any) -> Any:
+    """The verified archive (``np.load``'ed from ``fh``, no pickle) and its metadata, or None.
+
+    The signature is checked in 1 MB chunks before numpy reads anything, and numpy then reads
+    the members from the same open file (no second copy of the file in memory)."""
     head = len(_MAGIC)
-    if data[:head] != _MAGIC:
+    if fh.read(head) != _MAGIC:
         logger.warning("matching index snapshot %s: not a snapshot, ignored", path)
         return None
-    digest, body = data[head : head + _MAC_SIZE], data[head + _MAC_SIZE :]
-    if not hmac.compare_digest(digest, _snapshot_mac(body)):
+    digest = fh.read(_MAC_SIZE)
+    key = hashlib.sha256(
+        b"alpsbio.matching.index-snapshot:" + settings.SECRET_KEY.encode()
+    ).digest()
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    while chunk := fh.read(1 << 20):
+        mac.update(chunk)
+    if not hmac.compare_digest(digest, mac.digest()):
         logger.warning("matching index snapshot %s: bad signature, ignored", path)
         return None
     try:
-        z = np.load(io.BytesIO(body), allow_pickle=False)
+        fh.seek(head + _MAC_SIZE)
+        z = np.load(fh, allow_pickle=False)  # a zip archive after our prefix (zipfile allows it)
         meta = json.loads(bytes(z["meta"]).decode())
     except Exception:
         logger.warning("matching index snapshot %s: unreadable, ignored", path, exc_info=True)
@@ -1331,13 +1339,22 @@ def refresh_snapshot(rebuild: bool = False) -> Path | None:
 def load_snapshot(path: Path | None = None) -> MatchIndex | None:
     """The index stored at ``path`` if it is ours, readable and built from the current rows and
     text model (edits since are left to ``refresh``); None otherwise."""
-    from alpsbio.matching.engine.embedding import LanguageCentredEmbedder, TfidfEmbedder
 
     path = path or snapshot_path()
     if path is None:
         return None
     t0 = time.perf_counter()
-    read = _read_snapshot(path)
+    try:
+        with open(path, "rb") as fh:
+            return _load_snapshot_from(path, fh, t0)
+    except OSError:
+        return None
+
+
+def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
+    from alpsbio.matching.engine.embedding import LanguageCentredEmbedder, TfidfEmbedder
+
+    read = _read_snapshot(path, fh)
     if read is None:
         return None
     z, meta = read
@@ -1361,7 +1378,7 @@ def load_snapshot(path: Path | None = None) -> MatchIndex | None:
             idx.P = _csr_from(z, "P")
             idx.patch_pos = {int(r): int(p) for r, p in meta["patch_rows"]}
             idx.patch_rows = [idx.P[i] for i in range(idx.P.shape[0])]
-        idx.E = np.array(z["E"], dtype=np.float32)
+        idx.E = np.asarray(z["E"], dtype=np.float32)
         idx.encoder = get_encoder()
         c = meta.get("centred")
         if c is not None and idx.encoder is not None:
