@@ -183,6 +183,7 @@ def test_worker_task_writes_the_snapshot(snap_dir: Path, published: dict[str, Op
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("snapshot", ["none", "tampered"])
 def test_requests_while_building_neither_wait_nor_fail(
     settings: Any,
     snap_dir: Path,
@@ -190,9 +191,18 @@ def test_requests_while_building_neither_wait_nor_fail(
     orgs: dict[str, Organisation],
     monkeypatch: pytest.MonkeyPatch,
     client: Any,
+    snapshot: str,
 ) -> None:
-    """A large directory (sync limit 0), no snapshot yet: the build goes to a thread (held back
-    here until the requests are answered); pages say so and the API answers 503 Retry-After."""
+    """A large directory (sync limit 0), no usable snapshot: the build goes to a thread (held
+    back here until the requests are answered); pages say so and the API answers 503."""
+    if snapshot == "tampered":  # looks usable (same rows) but fails verification
+        built = index.MatchIndex()
+        built.build()
+        path = index.save_snapshot(built)
+        assert path is not None
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"Telemedicine", b"Telemedicina", 1))
+        assert index.snapshot_usable(path)
     settings.MATCHING_WARM_IN_BACKGROUND = True  # tests/conftest.py turns it off
     settings.MATCHING_SYNC_BUILD_LIMIT = 0
     gate = threading.Event()

@@ -1008,8 +1008,13 @@ def get_index(wait: bool | None = None) -> MatchIndex:
             if not _lock.locked() and snapshot_usable():
                 with _lock:
                     if _index is None:
-                        _index = _load_or_build()
-                    return _index
+                        loaded = load_snapshot()  # None if it fails verification: build below
+                        if loaded is not None:
+                            # Edits since are patched; too many: rebuilt in a thread.
+                            loaded.refresh(force=True, background=True)
+                            _index = loaded
+                    if _index is not None:
+                        return _index
             warm_index_in_background()
             raise IndexNotReady(retry_after=60)
     with _lock:
