@@ -335,3 +335,22 @@ def test_round_trip_with_sentence_vectors_and_language_centring(
         assert index.load_snapshot(path) is None
     finally:
         index.reset_encoder()
+
+
+def test_a_directory_import_rebuilds_the_snapshot_in_the_worker(
+    settings: Any,
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from alpsbio.directory.signals import directory_imported
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    path = index.snapshot_path()
+    assert path is not None
+    assert not path.exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        directory_imported.send(sender=None, stats={})
+    assert len(callbacks) == 1
+    assert path.is_file()
+    assert index.load_snapshot(path) is not None

@@ -38,6 +38,7 @@ from alpsbio.directory.models import (
 )
 from alpsbio.directory.regions import resolve_region_code
 from alpsbio.directory.search_text import refresh_search_text
+from alpsbio.directory.signals import directory_imported
 
 __all__ = [
     "assign_networks",
@@ -300,6 +301,7 @@ def import_all(quiet: bool = True, actor: Any = None) -> dict[str, Any]:
         stats[name] = fn(quiet=quiet, actor=actor).stats
     stats["sectors"] = assign_sectors()
     stats["networks"] = assign_networks()
+    directory_imported.send(sender=import_all, stats=stats)
     return stats
 
 

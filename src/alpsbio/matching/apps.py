@@ -12,6 +12,14 @@ def _count_eois(project: Any, start: dt.date, end: dt.date) -> int:
     return count_expressions_of_interest(start, end)
 
 
+def _rebuild_snapshot_after_import(**kwargs: Any) -> None:
+    # A new directory changes every profile: rebuild the saved index in the worker now rather
+    # than on the first request after the import.
+    from alpsbio.matching.tasks import enqueue_index_snapshot
+
+    enqueue_index_snapshot(rebuild=True)
+
+
 def _count_agreements(project: Any, start: dt.date, end: dt.date) -> int:
     from alpsbio.matching.queries import count_cooperation_agreements
 
@@ -27,6 +35,9 @@ class MatchingConfig(AppConfig):
         from alpsbio.matching.views import dashboard_panel
 
         register_panel(dashboard_panel)
+        from alpsbio.directory.signals import directory_imported
+
+        directory_imported.connect(_rebuild_snapshot_after_import, dispatch_uid="matching-snapshot")
         try:
             from alpsbio.funding.indicators import register_indicator_source
         except ImportError:  # funding not installed: queries.count_* remain available
