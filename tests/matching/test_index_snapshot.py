@@ -27,6 +27,24 @@ def snap_dir(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def hold_builds(monkeypatch: pytest.MonkeyPatch) -> Callable[[], threading.Event]:
+    """From the call on, index builds wait until the returned event is set ("in progress")."""
+
+    def hold() -> threading.Event:
+        gate = threading.Event()
+        original = index.MatchIndex.build
+
+        def slow_build(self: index.MatchIndex) -> None:
+            assert gate.wait(30)
+            original(self)
+
+        monkeypatch.setattr(index.MatchIndex, "build", slow_build)
+        return gate
+
+    return hold
+
+
+@pytest.fixture
 def published(
     make_opp: Callable[..., Opportunity],
     orgs: dict[str, Organisation],
@@ -189,7 +207,7 @@ def test_requests_while_building_neither_wait_nor_fail(
     snap_dir: Path,
     published: dict[str, Opportunity],
     orgs: dict[str, Organisation],
-    monkeypatch: pytest.MonkeyPatch,
+    hold_builds: Callable[[], threading.Event],
     client: Any,
     snapshot: str,
 ) -> None:
@@ -205,14 +223,7 @@ def test_requests_while_building_neither_wait_nor_fail(
         assert index.snapshot_usable(path)
     settings.MATCHING_WARM_IN_BACKGROUND = True  # tests/conftest.py turns it off
     settings.MATCHING_SYNC_BUILD_LIMIT = 0
-    gate = threading.Event()
-    original = index.MatchIndex.build
-
-    def slow_build(self: index.MatchIndex) -> None:
-        assert gate.wait(30)
-        original(self)
-
-    monkeypatch.setattr(index.MatchIndex, "build", slow_build)
+    gate = hold_builds()
     uga, request = orgs["uga"], published["request"]
     try:
         api = client.get("/api/v1/matching/search", {"q": "liquid biopsy"})
@@ -251,21 +262,14 @@ def test_new_profiles_on_a_large_directory_rebuild_in_the_background(
     published: dict[str, Opportunity],
     make_opp: Callable[..., Opportunity],
     orgs: dict[str, Organisation],
-    monkeypatch: pytest.MonkeyPatch,
+    hold_builds: Callable[[], threading.Event],
 ) -> None:
     """A profile published while a process runs: that process keeps answering from its index
     (no request waits for the rebuild) and swaps in the rebuilt one when it is ready."""
     before = index.get_index(wait=True)
     settings.MATCHING_WARM_IN_BACKGROUND = True
     settings.MATCHING_SYNC_BUILD_LIMIT = 0
-    gate = threading.Event()
-    original = index.MatchIndex.build
-
-    def slow_build(self: index.MatchIndex) -> None:
-        assert gate.wait(30)
-        original(self)
-
-    monkeypatch.setattr(index.MatchIndex, "build", slow_build)
+    gate = hold_builds()
     new = make_opp(
         org=orgs["hcl"], kind="EX", title={"en": "Liquid biopsy trials"}, status="published"
     )

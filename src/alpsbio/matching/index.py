@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -1043,28 +1043,38 @@ def index_warming() -> bool:
     return _warming.is_set()
 
 
-def warm_index_in_background() -> threading.Thread | None:
-    """Load or build the index in a thread so that no request waits for it (a full build reads
-    every profile and vector: half a minute or more on the real directory)."""
+def _in_thread(
+    flag: threading.Event, name: str, work: Callable[[], object], skip: bool = False
+) -> threading.Thread | None:
+    """Run ``work`` in a daemon thread unless ``flag`` says one runs already (or ``skip``); the
+    thread closes its own database connection and clears the flag when done."""
     with _warm_lock:
-        if _index is not None or _warming.is_set():
+        if skip or flag.is_set():
             return None
-        _warming.set()
+        flag.set()
 
     def run() -> None:
         from django.db import connection
 
         try:
-            get_index(wait=True)
+            work()
         except Exception:
-            logger.exception("matching index warm-up failed")
+            logger.exception("matching index: %s failed", name)
         finally:
             connection.close()
-            _warming.clear()
+            flag.clear()
 
-    thread = threading.Thread(target=run, name="matching-index-warm-up", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def warm_index_in_background() -> threading.Thread | None:
+    """Load or build the index in a thread so that no request waits for it (a full build reads
+    every profile and vector: half a minute or more on the real directory)."""
+    return _in_thread(
+        _warming, "matching-index-warm-up", lambda: get_index(wait=True), skip=_index is not None
+    )
 
 
 _rebuilding = threading.Event()
@@ -1073,28 +1083,14 @@ _rebuilding = threading.Event()
 def rebuild_in_background() -> threading.Thread | None:
     """Replace the index with a new one built (or loaded from a fresher snapshot) in a thread;
     the current one keeps answering until then. At most one such thread per process."""
-    with _warm_lock:
-        if _rebuilding.is_set():
-            return None
-        _rebuilding.set()
 
-    def run() -> None:
+    def swap() -> None:
         global _index
-        from django.db import connection
+        fresh = _load_or_build()
+        with _lock:
+            _index = fresh
 
-        try:
-            fresh = _load_or_build()
-            with _lock:
-                _index = fresh
-        except Exception:
-            logger.exception("matching index rebuild failed")
-        finally:
-            connection.close()
-            _rebuilding.clear()
-
-    thread = threading.Thread(target=run, name="matching-index-rebuild", daemon=True)
-    thread.start()
-    return thread
+    return _in_thread(_rebuilding, "matching-index-rebuild", swap)
 
 
 def reset_index() -> None:
