@@ -143,3 +143,30 @@ def test_embeddings_are_cached_by_content_hash_with_model_version(
             assert hits[0].opp_id == offer.pk
         finally:
             index.reset_encoder()
+
+
+def test_search_shows_an_organisation_once_beside_its_own_offers(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+) -> None:
+    """UGA's own profile (its project "Liquid biopsy for early cancer detection") and its
+    expertise profile say the same: one line; its technology offer is a line of its own."""
+    uga = orgs["uga"]
+    expertise = make_opp(
+        org=uga,
+        kind="EX",
+        title={"en": "Liquid biopsy for early cancer detection: our expertise"},
+        status="published",
+    )
+    offer = make_opp(
+        org=uga,
+        kind="TO",
+        title={"en": "Liquid biopsy kit licensed for early cancer detection"},
+        status="published",
+    )
+    hits = queries.search_partners("liquid biopsy early cancer detection")
+    uga_hits = [h for h in hits if h.org_id == uga.pk]
+    profile_like = [h for h in uga_hits if h.opp_id in (None, expertise.pk)]
+    assert len(profile_like) == 1
+    assert offer.pk in [h.opp_id for h in uga_hits]

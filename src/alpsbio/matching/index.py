@@ -940,10 +940,17 @@ class MatchIndex:
         graph = self.graph_scores(org_id) if org_id else np.zeros(len(self.profiles))
         allowed = self.has_text & (self.org_of != (org_id or 0))
         allowed &= text > 0.02
-        results = self._rank(source, text, graph, allowed, limit)
-        for r in results:
+        # An organisation's own profile and its expertise profile describe the same thing: show
+        # the better of the two only. Offers, requests and partner searches stay separate.
+        results, seen = [], set()
+        for r in self._rank(source, text, graph, allowed, 2 * limit):
+            if r.opp_id is None or r.kind == "EX":
+                if r.org_id in seen:
+                    continue
+                seen.add(r.org_id)
             r.reasons["query"] = query
-        return results
+            results.append(r)
+        return results[:limit]
 
 
 _lock = threading.Lock()
