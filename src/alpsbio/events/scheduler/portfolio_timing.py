@@ -60,11 +60,13 @@ class PbModel:
 def build_pb(
     problem: TimingProblem, fairness: int | None = 2, options: Sequence[tuple[str, str]] = ()
 ) -> PbModel | None:
-    """Post the B2BSOP as a 0-1 linear program; None when a meeting has no allowed slot.
+    """Post the B2BSOP as a 0-1 linear program; None when it is infeasible on its face (a meeting
+    with no allowed slot, or fixed busy slots that already break the fairness bound).
 
     Breaks are counted as runs: ``start[p,t] >= used[p,t] - used[p,t-1]`` (with the upper sides,
-    so the count is exact), breaks of p = runs - 1; the same semantics as the clause encoding
-    and the checker (busy slots fixed outside the problem count as busy).
+    so the count is exact), breaks of p = runs - 1; the same semantics as the clause encoding,
+    where busy slots fixed outside the problem (repair pieces) count as busy. The checker sees
+    only the problem's meetings, so it agrees whenever there are none (the JAIR instances).
     """
     from exact import Exact
 
@@ -140,6 +142,8 @@ def build_pb(
     if fairness is not None and breaks_of:
         if single:  # somebody has no break, so nobody may have more than d
             for starts, const in breaks_of:
+                if not starts and const > fairness:
+                    return None  # busy slots fixed outside the problem already break the bound
                 if starts:
                     post(starts, None, fairness - const)
         else:
