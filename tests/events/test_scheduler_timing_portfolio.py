@@ -176,15 +176,16 @@ def test_a_dying_probe_leaves_exact_to_finish(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_fixed_busy_slots_that_break_fairness_make_both_models_infeasible() -> None:
-    # Participant 0 is busy outside the problem in slots 0, 2 and 4 and meets 1 in slot 6:
-    # three breaks that no timing can remove, against d = 2 with a single-meeting participant.
+    # Participant 0 is busy outside the problem in slots 0, 2, 4 and 6 and meets 1 in slot 7
+    # (right after a busy slot, so the meeting starts no run): three breaks that no timing can
+    # remove, against d = 2 with a single-meeting participant.
     prob = TimingProblem(
         2,
-        7,
-        7,
+        8,
+        8,
         1,
-        [TimedMeeting(0, 1, fixed_slot=6)],
-        busy_fixed=[frozenset({0, 2, 4}), frozenset()],
+        [TimedMeeting(0, 1, fixed_slot=7)],
+        busy_fixed=[frozenset({0, 2, 4, 6}), frozenset()],
     )
     assert sat_probe(prob, 2, 10) is None
     assert solve_timing_portfolio(prob, time_limit=10, probes=False).status == "infeasible"
