@@ -1057,14 +1057,24 @@ def withdraw_request(actor: Any, request: MeetingRequest) -> MeetingRequest:
 def start_schedule_run(actor: Any, session: B2BSession, *, time_limit: int = 30) -> ScheduleRun:
     """Queue a full scheduling run (a background task); pinned meetings stay where they are."""
     _require(permissions.can_manage_event(actor, session.event), _("You do not manage this event."))
-    session = B2BSession.objects.select_for_update().get(pk=session.pk)
+    session = _lock_session(session)
+    missing = None
+    if not session.slots.filter(is_break=False).exists():
+        missing = _("Set the time slots first.")
+    elif not session.tables.exists():
+        missing = _("Set the tables first.")
+    return _queue_run(actor, session, ScheduleRun.Kind.FULL, time_limit, missing)
+
+
+def _queue_run(
+    actor: Any, session: B2BSession, kind: str, time_limit: int, missing: str | None = None
+) -> ScheduleRun:
+    """Validate and queue a scheduling run of ``kind`` on a locked session (one at a time)."""
     errors: dict[str, list[str]] = {}
     if not 1 <= time_limit <= 600:
         errors["time_limit"] = [_("From 1 to 600 seconds.")]
-    if not session.slots.filter(is_break=False).exists():
-        errors["__all__"] = [_("Set the time slots first.")]
-    elif not session.tables.exists():
-        errors["__all__"] = [_("Set the tables first.")]
+    if missing:
+        errors["__all__"] = [missing]
     if ScheduleRun.objects.filter(
         session=session, status__in=[ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING]
     ).exists():
@@ -1072,9 +1082,10 @@ def start_schedule_run(actor: Any, session: B2BSession, *, time_limit: int = 30)
     if errors:
         raise ValidationError(errors)
     run = ScheduleRun.objects.create(
-        session=session, kind=ScheduleRun.Kind.FULL, started_by=actor, time_limit=time_limit
+        session=session, kind=kind, started_by=actor, time_limit=time_limit
     )
-    audit.record("b2b.schedule_queued", run, actor=actor, summary=f"{time_limit}s")
+    action = "b2b.repair_queued" if kind == ScheduleRun.Kind.REPAIR else "b2b.schedule_queued"
+    audit.record(action, run, actor=actor, summary=f"{time_limit}s")
     _on_commit_task("run_schedule", run.pk)
     return run
 
@@ -1261,22 +1272,7 @@ def start_repair_run(actor: Any, session: B2BSession, *, time_limit: int = 10) -
     """Queue a repair run: fill freed slots from accepted requests not yet scheduled, moving no
     existing meeting."""
     _require(permissions.can_manage_b2b(actor, session.event), _("You do not manage this event."))
-    session = _lock_session(session)
-    errors: dict[str, list[str]] = {}
-    if not 1 <= time_limit <= 600:
-        errors["time_limit"] = [_("From 1 to 600 seconds.")]
-    if ScheduleRun.objects.filter(
-        session=session, status__in=[ScheduleRun.Status.QUEUED, ScheduleRun.Status.RUNNING]
-    ).exists():
-        errors["__all__"] = [_("A scheduling run is already in progress.")]
-    if errors:
-        raise ValidationError(errors)
-    run = ScheduleRun.objects.create(
-        session=session, kind=ScheduleRun.Kind.REPAIR, started_by=actor, time_limit=time_limit
-    )
-    audit.record("b2b.repair_queued", run, actor=actor, summary=f"{time_limit}s")
-    _on_commit_task("run_schedule", run.pk)
-    return run
+    return _queue_run(actor, _lock_session(session), ScheduleRun.Kind.REPAIR, time_limit)
 
 
 @transaction.atomic
