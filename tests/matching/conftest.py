@@ -141,3 +141,21 @@ def projects(orgs: dict[str, Organisation]) -> dict[str, Project]:
         for key in members:
             Participation.objects.create(project=project, organisation=orgs[key])
     return {"p1": p1, "p2": p2}
+
+
+@pytest.fixture
+def published(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> dict[str, Opportunity]:
+    return {
+        "offer": make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published"),
+        "request": make_opp(
+            org=orgs["unimi"], kind="TR", title=texts["request"], status="published"
+        ),
+        "telecare": make_opp(
+            org=orgs["epfl"], kind="TO", title=texts["telecare_offer"], status="published"
+        ),
+    }

@@ -44,24 +44,6 @@ def hold_builds(monkeypatch: pytest.MonkeyPatch) -> Callable[[], threading.Event
     return hold
 
 
-@pytest.fixture
-def published(
-    make_opp: Callable[..., Opportunity],
-    orgs: dict[str, Organisation],
-    projects: dict[str, Any],
-    texts: dict[str, dict[str, str]],
-) -> dict[str, Opportunity]:
-    return {
-        "offer": make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published"),
-        "request": make_opp(
-            org=orgs["unimi"], kind="TR", title=texts["request"], status="published"
-        ),
-        "telecare": make_opp(
-            org=orgs["epfl"], kind="TO", title=texts["telecare_offer"], status="published"
-        ),
-    }
-
-
 def _all_results(idx: index.MatchIndex, orgs: dict[str, Organisation]) -> list[Any]:
     out: list[Any] = []
     for org in orgs.values():

@@ -236,6 +236,9 @@ def reset_encoder() -> None:
         _encoder, _encoder_loaded = None, False
 
 
+EMBED_BATCH = 64
+
+
 def vector_to_bytes(vec: np.ndarray) -> bytes:
     return np.asarray(vec, dtype=np.float32).tobytes()
 
@@ -244,34 +247,98 @@ def vector_from_bytes(raw: bytes | memoryview, dim: int) -> np.ndarray:
     return np.frombuffer(bytes(raw), dtype=np.float32, count=dim)
 
 
-def embed_texts(texts: dict[str, str], encoder: Encoder | None = None) -> int:
-    """Store vectors for ``{content_hash: text}`` not cached yet for the current model."""
+def encoder_parts(enc: Encoder | None) -> list[tuple[Encoder, float]]:
+    """The base models of an encoder and their weights: (USE, 0.5), (E5, 0.5) for the combined
+    one. Vectors are stored per base model, so that a fast model's can serve before a slow
+    one's are done, and the combination is assembled when the index is built."""
+    if enc is None:
+        return []
+    parts = getattr(enc, "parts", None)
+    if parts:
+        return list(zip(parts, enc.weights, strict=True))  # type: ignore[attr-defined]
+    return [(enc, 1.0)]
+
+
+def compose(parts: Sequence[tuple[Encoder, float]]) -> Encoder | None:
+    """One encoder whose vector is the weighted concatenation of ``parts`` (as stored rows are
+    assembled in ``MatchIndex._embeddings``)."""
+    from alpsbio.matching.engine.embedding import CombinedEmbedder
+
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0][0]
+    return CombinedEmbedder([p for p, _w in parts], [w for _p, w in parts])
+
+
+def _stored(part: Encoder, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    rows = Embedding.objects.filter(
+        content_hash__in=list(hashes), model_name=part.name, model_version=part.version
+    ).values_list("content_hash", "dim", "vector")
+    return {h: vector_from_bytes(v, dim) for h, dim, v in rows.iterator(chunk_size=2000)}
+
+
+def missing_vectors(texts: dict[str, str], encoder: Encoder | None = None) -> dict[str, int]:
+    """Base model name -> how many of ``{content_hash: text}`` have no stored vector yet."""
+    encoder = encoder or get_encoder()
+    out = {}
+    for part, _w in encoder_parts(encoder):
+        have = Embedding.objects.filter(
+            content_hash__in=list(texts), model_name=part.name, model_version=part.version
+        ).count()
+        out[part.name] = len(texts) - have
+    return out
+
+
+def embed_texts(
+    texts: dict[str, str], encoder: Encoder | None = None, *, deadline: float | None = None
+) -> int:
+    """Store each base model's vectors for ``{content_hash: text}`` not cached yet, fastest model
+    first (the order of the parts); returns how many vectors were made.
+
+    With ``deadline`` (a ``time.monotonic()`` value) it stops after the first batch that ends
+    past it, so a background task can hand the worker back and continue later."""
     encoder = encoder or get_encoder()
     if encoder is None or not texts:
         return 0
-    have = set(
-        Embedding.objects.filter(
-            content_hash__in=list(texts), model_name=encoder.name, model_version=encoder.version
-        ).values_list("content_hash", flat=True)
-    )
-    todo = [(h, t) for h, t in texts.items() if h not in have]
-    for start in range(0, len(todo), 64):
-        batch = todo[start : start + 64]
-        vecs = encoder.embed([t for _h, t in batch])
-        Embedding.objects.bulk_create(
-            [
-                Embedding(
-                    content_hash=h,
-                    model_name=encoder.name,
-                    model_version=encoder.version,
-                    dim=int(v.shape[0]),
-                    vector=vector_to_bytes(v),
-                )
-                for (h, _t), v in zip(batch, vecs, strict=True)
-            ],
-            ignore_conflicts=True,
+    made = 0
+    for part, _w in encoder_parts(encoder):
+        have = set(
+            Embedding.objects.filter(
+                content_hash__in=list(texts), model_name=part.name, model_version=part.version
+            ).values_list("content_hash", flat=True)
         )
-    return len(todo)
+        todo = [(h, t) for h, t in texts.items() if h not in have]
+        for start in range(0, len(todo), EMBED_BATCH):
+            if deadline is not None and made and time.monotonic() >= deadline:
+                return made
+            batch = todo[start : start + EMBED_BATCH]
+            vecs = part.embed([t for _h, t in batch])
+            Embedding.objects.bulk_create(
+                [
+                    Embedding(
+                        content_hash=h,
+                        model_name=part.name,
+                        model_version=part.version,
+                        dim=int(v.shape[0]),
+                        vector=vector_to_bytes(v),
+                    )
+                    for (h, _t), v in zip(batch, vecs, strict=True)
+                ],
+                ignore_conflicts=True,
+            )
+            made += len(batch)
+    return made
+
+
+def mark_vectors_changed() -> None:
+    """Tell every process that a base model's vectors are now complete: the state token changes
+    shape, so indexes are rebuilt (and pick the better text model) instead of patched."""
+    from django.utils import timezone
+
+    MatchingSettings.load()
+    # ``update`` leaves the policy's ``updated_at`` alone: this is not a policy change.
+    MatchingSettings.objects.filter(pk=1).update(vectors_changed_at=timezone.now())
 
 
 # --- Profiles ---------------------------------------------------------------------------------
@@ -502,8 +569,14 @@ def state_token() -> tuple[Any, ...]:
     o = Organisation.objects.aggregate(n=Count("pk"), t=Max("updated_at"))
     p = Opportunity.objects.aggregate(n=Count("pk"), t=Max("updated_at"))
     n_part = Participation.objects.count()
-    s = MatchingSettings.objects.aggregate(t=Max("updated_at"))
-    return (o["n"], o["t"], p["n"], p["t"], n_part, s["t"])
+    s = MatchingSettings.objects.aggregate(t=Max("updated_at"), v=Max("vectors_changed_at"))
+    return (o["n"], o["t"], p["n"], p["t"], n_part, s["t"], s["v"])
+
+
+def token_shape(token: Sequence[Any]) -> tuple[Any, ...]:
+    """The parts of a state token that only a rebuild can follow: rows added or removed, and a
+    text model completed (``mark_vectors_changed``). The rest are edit times, patched in place."""
+    return tuple(token[i] for i in (0, 2, 4, 6) if i < len(token))
 
 
 def fit_tfidf(texts: Sequence[str]) -> tuple[Any, sp.csr_matrix]:
@@ -565,7 +638,9 @@ class MatchIndex:
         self.tfidf: Any = None
         self.T: sp.csr_matrix = sp.csr_matrix((0, 0))
         self.E: np.ndarray = np.zeros((0, 0), dtype=np.float32)
-        self.encoder: Encoder | None = None
+        self.encoder: Encoder | None = None  # embeds queries like the profiles were
+        self.parts: list[tuple[Encoder, float]] = []  # the base models behind ``E``
+        self.part_dims: list[int] = []
         self.centred: Any = None
         self.checked_at = time.monotonic()
         self.P: sp.csr_matrix = sp.csr_matrix((0, 0))
@@ -600,7 +675,6 @@ class MatchIndex:
         # The engine's model-free signal: hashed character n-grams, IDF learnt on the pool.
         self.tfidf, self.T = fit_tfidf(texts)
         self.P, self.patch_rows, self.patch_pos = sp.csr_matrix((0, 0)), [], {}
-        self.encoder = get_encoder()
         self.E = self._centre(profiles, self._embeddings(profiles), fit=True)
         pairs = Participation.objects.values_list("organisation_id", "project_id")
         self.graph = (
@@ -615,44 +689,64 @@ class MatchIndex:
             "matching index built: %d profiles in %.2fs", len(profiles), self.last_refresh_seconds
         )
 
-    def _embeddings(self, profiles: Sequence[Profile]) -> np.ndarray:
-        enc = self.encoder
-        if enc is None or not profiles:
-            return np.zeros((len(profiles), 0), dtype=np.float32)
-        hashes = {p.hash: p.text for p in profiles if p.text}
-        cached = {
-            e.content_hash: e
-            for e in Embedding.objects.filter(
-                content_hash__in=list(hashes), model_name=enc.name, model_version=enc.version
-            )
-        }
-        missing = {h: t for h, t in hashes.items() if h not in cached}
-        inline_limit = int(getattr(settings, "MATCHING_INLINE_EMBED_LIMIT", 200))
-        if missing and len(missing) <= inline_limit:
-            embed_texts(missing, enc)
-            cached.update(
-                {
-                    e.content_hash: e
-                    for e in Embedding.objects.filter(
-                        content_hash__in=list(missing),
-                        model_name=enc.name,
-                        model_version=enc.version,
-                    )
-                }
-            )
-        elif missing:
-            from alpsbio.matching import tasks
+    def _embeddings(
+        self, profiles: Sequence[Profile], parts: Sequence[tuple[Encoder, float]] | None = None
+    ) -> np.ndarray:
+        """The profiles' text vectors, assembled from the stored per-model rows.
 
-            tasks.embed_all_profiles.enqueue()
-        dim = next((e.dim for e in cached.values()), 0)
-        if not dim:
+        A full build (``parts`` None) chooses the text model: every base model whose vectors
+        cover all profiles (a few missing ones are embedded here), else the best-covered one,
+        so that USE serves minutes after an import while E5 is still being computed for an
+        hour; the rest is left to the background task. ``self.encoder`` embeds queries the same
+        way. Patches pass the index's ``parts`` so that rows stay comparable."""
+        choosing = parts is None
+        available = encoder_parts(get_encoder()) if choosing else list(parts or [])
+        hashes = {p.hash: p.text for p in profiles if p.text}
+        if not available or not hashes:
+            if choosing:
+                self.parts, self.encoder = [], None
             return np.zeros((len(profiles), 0), dtype=np.float32)
-        out = np.zeros((len(profiles), dim), dtype=np.float32)
-        for i, p in enumerate(profiles):
-            e = cached.get(p.hash) if p.text else None
-            if e is not None and e.dim == dim:
-                out[i] = vector_from_bytes(e.vector, dim)
-        return out
+        inline_limit = int(getattr(settings, "MATCHING_INLINE_EMBED_LIMIT", 200))
+        stored: list[dict[str, np.ndarray]] = []
+        for part, _w in available:
+            have = _stored(part, list(hashes))
+            missing = {h: t for h, t in hashes.items() if h not in have}
+            if missing and len(missing) <= inline_limit:
+                embed_texts(missing, part)
+                have.update(_stored(part, list(missing)))
+            stored.append(have)
+        if choosing:
+            complete = [k for k, have in enumerate(stored) if len(have) == len(hashes)]
+            if len(complete) < len(available):
+                from alpsbio.matching import tasks
+
+                tasks.enqueue_embedding()
+            if not complete:
+                best = max(range(len(stored)), key=lambda k: len(stored[k]))
+                complete = [best] if stored[best] else []
+            self.parts = [available[k] for k in complete]
+            self.encoder = compose(self.parts)
+            stored = [stored[k] for k in complete]
+            available = self.parts
+        if not available:
+            return np.zeros((len(profiles), 0), dtype=np.float32)
+        total = sum(w for _p, w in available)
+        blocks = []
+        dims = [next((len(v) for v in have.values()), 0) for have in stored]
+        if choosing:
+            self.part_dims = dims
+        else:  # a patched row without a vector yet keeps the index's width
+            dims = [d or k for d, k in zip(dims, self.part_dims, strict=False)]
+        for (_part, w), have, dim in zip(available, stored, dims, strict=True):
+            block = np.zeros((len(profiles), dim), dtype=np.float32)
+            for i, p in enumerate(profiles):
+                v = have.get(p.hash) if p.text else None
+                if v is not None and len(v) == dim:
+                    block[i] = v
+            # The same weighting as ``CombinedEmbedder``: the dot product of two assembled rows
+            # is the weighted mean of the models' cosines.
+            blocks.append(block * np.float32(np.sqrt(w / total)))
+        return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
 
     def _tfidf_row(self, row: int) -> Any:
         pos = self.patch_pos.get(row)
@@ -716,8 +810,7 @@ class MatchIndex:
             return False
         t0 = time.perf_counter()
         old = self.token
-        same_shape = bool(old) and old[0] == token[0] and old[2] == token[2] and old[4] == token[4]
-        if not same_shape or self.tfidf is None:
+        if not old or token_shape(old) != token_shape(token) or self.tfidf is None:
             return self._rebuild(background)
         # Only edits: patch the rows updated since the last build.
         since = old[1], old[3]
@@ -753,7 +846,7 @@ class MatchIndex:
                 self.patch_rows.append(new_t[k])
             self.P = sp.csr_matrix(sp.vstack(self.patch_rows))
             if self.E.shape[1]:
-                self.E[rows] = self._centre(changed, self._embeddings(changed))[
+                self.E[rows] = self._centre(changed, self._embeddings(changed, self.parts))[
                     :, : self.E.shape[1]
                 ]
             for row, prof in zip(rows, changed, strict=True):
@@ -1115,7 +1208,7 @@ def reset_index() -> None:
 # running process); anything else (missing, corrupt, tampered, other model, older format, rows
 # added or removed since) is ignored and the index is built again.
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: vectors stored per base model, text model named in the metadata
 _MAGIC = b"ALPSBIO-MATCH-IDX1\n"
 _MAC_SIZE = 32
 SNAPSHOT_NAME = "matching-index.npz.signed"
@@ -1138,12 +1231,24 @@ def _snapshot_mac(body: bytes) -> bytes:
     return hmac.new(key, body, hashlib.sha256).digest()
 
 
-def _model_id() -> str:
+def _model_id(enc: Encoder | None) -> str:
     from alpsbio.matching.engine.embedding import TfidfEmbedder
 
-    enc = get_encoder()
     text = f"{enc.name}=={enc.version}" if enc is not None else "none"
     return f"format={SNAPSHOT_FORMAT};text={text};tfidf={TfidfEmbedder().version}"
+
+
+def _text_model_of(meta: dict[str, Any]) -> tuple[list[tuple[Encoder, float]], list[int]] | None:
+    """The base models (and their dimensions) a snapshot's vectors came from, if this process
+    has them, in the same versions; None if the snapshot cannot be used with this text model."""
+    installed = {p.name: (p, w) for p, w in encoder_parts(get_encoder())}
+    named = meta.get("text_parts") or []
+    if any(not isinstance(x, list) or len(x) != 2 or x[0] not in installed for x in named):
+        return None
+    parts = [installed[name] for name, _dim in named]
+    if meta.get("model") != _model_id(compose(parts)):
+        return None
+    return parts, [int(dim) for _name, dim in named]
 
 
 def _token_to_json(token: Sequence[Any]) -> list[Any]:
@@ -1152,13 +1257,13 @@ def _token_to_json(token: Sequence[Any]) -> list[Any]:
 
 def _token_from_json(raw: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(
-        dt.datetime.fromisoformat(v) if i in (1, 3, 5) and isinstance(v, str) else v
+        dt.datetime.fromisoformat(v) if i in (1, 3, 5, 6) and isinstance(v, str) else v
         for i, v in enumerate(raw)
     )
 
 
 def _same_shape(a: Sequence[Any], b: Sequence[Any]) -> bool:
-    return bool(a) and bool(b) and a[0] == b[0] and a[2] == b[2] and a[4] == b[4]
+    return bool(a) and bool(b) and token_shape(a) == token_shape(b)
 
 
 def _csr_parts(name: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
@@ -1203,7 +1308,10 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
     t0 = time.perf_counter()
     meta: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
-        "model": _model_id(),
+        "model": _model_id(idx.encoder),
+        "text_parts": [
+            [p.name, int(d)] for (p, _w), d in zip(idx.parts, idx.part_dims, strict=True)
+        ],
         "token": _token_to_json(idx.token),
         "tfidf_version": idx.tfidf.version,
         "patch_rows": [[int(r), int(p)] for r, p in idx.patch_pos.items()],
@@ -1315,7 +1423,7 @@ def snapshot_usable(path: Path | None = None, token: Sequence[Any] | None = None
     if meta is None:
         return False
     current = tuple(token) if token is not None else state_token()
-    return meta.get("model") == _model_id() and _same_shape(
+    return _text_model_of(meta) is not None and _same_shape(
         _token_from_json(meta.get("token") or []), current
     )
 
@@ -1336,7 +1444,7 @@ def refresh_snapshot(rebuild: bool = False) -> Path | None:
         if (
             not rebuild
             and meta is not None
-            and meta.get("model") == _model_id()
+            and meta.get("model") == _model_id(idx.encoder)
             and _token_from_json(meta.get("token") or []) == idx.token
             and not idx.patch_pos
         ):
@@ -1367,7 +1475,8 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
         return None
     z, meta = read
     token = _token_from_json(meta.get("token") or [])
-    if meta.get("format") != SNAPSHOT_FORMAT or meta.get("model") != _model_id():
+    text_model = _text_model_of(meta) if meta.get("format") == SNAPSHOT_FORMAT else None
+    if text_model is None:
         logger.info("matching index snapshot %s: other format or text model, ignored", path)
         return None
     if not _same_shape(token, state_token()):
@@ -1387,7 +1496,8 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
             idx.patch_pos = {int(r): int(p) for r, p in meta["patch_rows"]}
             idx.patch_rows = [idx.P[i] for i in range(idx.P.shape[0])]
         idx.E = np.asarray(z["E"], dtype=np.float32)
-        idx.encoder = get_encoder()
+        idx.parts, idx.part_dims = text_model
+        idx.encoder = compose(idx.parts)
         c = meta.get("centred")
         if c is not None and idx.encoder is not None:
             centred = LanguageCentredEmbedder(idx.encoder, min_count=c["min_count"], mode=c["mode"])

@@ -259,6 +259,9 @@ class MatchingSettings(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # When a text model's vectors last became complete (set by the embedding task, read by the
+    # index's state token): every process then rebuilds its index with the better model.
+    vectors_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("matching policy")
@@ -274,11 +277,12 @@ class MatchingSettings(models.Model):
 
 
 class Embedding(models.Model):
-    """A text vector, cached by content hash; the model name and version say where it came from."""
+    """A text vector of one base model (USE or E5, not their combination), cached by content hash;
+    the model name and version say where it came from."""
 
     content_hash = models.CharField(max_length=64)
     model_name = models.CharField(max_length=100)
-    model_version = models.CharField(max_length=40)
+    model_version = models.CharField(max_length=100)
     dim = models.PositiveIntegerField()
     vector = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)

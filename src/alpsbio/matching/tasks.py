@@ -111,14 +111,59 @@ def embed_opportunity(opportunity_id: int) -> int:
 
 @task()
 def embed_all_profiles() -> int:
-    """Embed every organisation and published opportunity not cached for the current model."""
+    """Embed every organisation and published opportunity not cached for the current model.
+
+    One run embeds for about ``MATCHING_EMBED_TASK_SECONDS`` (default 60) and, if texts are
+    left, enqueues the next run behind whatever was queued meanwhile: embedding the real
+    directory with E5 takes an hour, and e-mails or a B2B schedule must not wait for it. The
+    fast model goes first; each time a model's vectors become complete, every index is rebuilt
+    with it (``index.mark_vectors_changed``) and the snapshot is written again."""
+    import time
+
     from alpsbio.matching import index
 
+    encoder = index.get_encoder()
+    if encoder is None:
+        return 0
     profiles = index.load_org_profiles() + index.load_opp_profiles()
-    n = index.embed_texts({p.hash: p.text for p in profiles if p.text})
-    if n:  # new vectors are read by a full build only: rebuild the snapshot with them
+    texts = {p.hash: p.text for p in profiles if p.text}
+    before = index.missing_vectors(texts, encoder)
+    budget = float(getattr(settings, "MATCHING_EMBED_TASK_SECONDS", 60))
+    made = index.embed_texts(texts, encoder, deadline=time.monotonic() + budget)
+    after = index.missing_vectors(texts, encoder) if made else before
+    completed = [name for name, n in after.items() if n == 0 and before[name] > 0]
+    logger.info("embedded %d texts; still missing per model: %s", made, after)
+    if completed:
+        index.mark_vectors_changed()
         enqueue_index_snapshot(rebuild=True)
-    return n
+    if made and any(after.values()):
+        enqueue_embedding(force=True)
+    return made
+
+
+def enqueue_embedding(force: bool = False) -> None:
+    """Enqueue ``embed_all_profiles`` unless a run is already waiting in the queue (every index
+    build that finds missing vectors asks for one). ``force``: the task continuing itself."""
+    from django.db import transaction
+
+    def enqueue() -> None:
+        if not force and _embedding_queued():
+            return
+        embed_all_profiles.enqueue()
+
+    transaction.on_commit(enqueue)
+
+
+def _embedding_queued() -> bool:
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if not str(backend).startswith("django_tasks_db."):
+        return False
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=embed_all_profiles.module_path, status=TaskResultStatus.READY
+    ).exists()
 
 
 @task()
