@@ -13,11 +13,17 @@ ratio of paraphrase@1 (all 100) to the TF-IDF baseline and to the previous engin
 ("use/means+e5/means", without request stripping), both measured in the same run.
 Embeddings of the base models are cached on disk (keyed by model, version, query flag and
 content hash), so a second run only re-ranks.
+
+``--one-language-pools``: a diagnostic of the protocol, not the goal's measure. Each set is
+ranked four times, with every statement pooled in one language (EN, FR, DE, then IT) and the
+needs written in another language as queries, so no same-language distractor exists; it prints
+paraphrase@1 over those runs (tuning half, reporting half, all; held-out).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import platform
@@ -30,6 +36,8 @@ import numpy as np
 
 from alpsbio.matching.engine.crossling import (
     HELDOUT_FILE,
+    LANGS,
+    Statement,
     build_task,
     load_statements,
     rank_texts,
@@ -44,6 +52,7 @@ from alpsbio.matching.engine.embedding import (
     UseEmbedder,
     content_hash,
 )
+from alpsbio.matching.engine.io import TextItem
 
 BASELINE, PREVIOUS, ENGINE = "tfidf", "use/means+e5/means", "engine"
 DEFAULT_CONFIGS = (
@@ -126,6 +135,26 @@ def factory(threads: int, cache: Path | None) -> Callable[[str], Embedder]:
     return make
 
 
+def one_language_pools(
+    emb_for: Callable[[], Embedder], statements: list[Statement]
+) -> tuple[float, float, float]:
+    """Paraphrase@1 (tuning half, reporting half, all) with every pool in a single language."""
+    half = len(statements) // 2
+    hits: dict[str, list[bool]] = {"tune": [], "report": []}
+    for lang in LANGS:
+        pool = [TextItem(s.id, s.texts[lang]) for s in statements]
+        needs = [(k, s) for k, s in enumerate(statements) if s.need_lang != lang]
+        ranked = rank_texts(emb_for(), pool, [TextItem(s.id, s.need) for _k, s in needs], top=1)
+        for k, s in needs:
+            hits["tune" if k < half else "report"].append(ranked[s.id][:1] == [s.id])
+    every = hits["tune"] + hits["report"]
+    return (
+        float(np.mean(hits["tune"])),
+        float(np.mean(hits["report"])) if hits["report"] else 0.0,
+        float(np.mean(every)),
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--configs", default=DEFAULT_CONFIGS)
@@ -134,6 +163,7 @@ def main() -> None:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "alpsbio-xling-cache"
     )
     ap.add_argument("--no-cache", action="store_true")
+    ap.add_argument("--one-language-pools", action="store_true")
     a = ap.parse_args()
     make = factory(a.threads, None if a.no_cache else a.cache)
     main_set, held = load_statements(), load_statements(HELDOUT_FILE)
@@ -144,6 +174,14 @@ def main() -> None:
         f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}; main set {len(main_set)} "
         f"statements (tune 1-{half}, report {half + 1}-{len(main_set)}), held-out {len(held)}"
     )
+    if a.one_language_pools:
+        print(f"{'text signal':26s} {'para@1 tune':>11s} {'report':>6s} {'all':>5s} | held para")
+        for config in a.configs.split(","):
+            fresh = functools.partial(make, config)  # a new embedder (and centring) per pool
+            tune, report, every = one_language_pools(fresh, main_set)
+            held_all = one_language_pools(fresh, held)[2]
+            print(f"{config:26s} {tune:11.2f} {report:6.2f} {every:5.2f} | {held_all:9.2f}")
+        return
     print(
         f"{'text signal':26s} {'trans@1':>7s} | {'para@1 tune':>11s} {'report':>6s} "
         f"{'all':>5s} | {'held trans':>10s} {'para':>5s} | x{BASELINE:5s} x{'prev':5s} texts/s"
