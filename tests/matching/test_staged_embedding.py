@@ -235,3 +235,28 @@ def test_a_snapshot_names_its_models_and_is_dropped_when_a_better_one_is_complet
     assert again is not None
     assert again.part_dims == [16, 8]
     assert np.array_equal(again.E, full.E)
+
+
+def test_a_few_new_profiles_do_not_drop_a_complete_model(
+    toy: tuple[ToyEncoder, ToyEncoder, CombinedEmbedder],
+    published: dict[str, Opportunity],
+    orgs: dict[str, Organisation],
+    make_org: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fast, _slow, combined = toy
+    index.embed_texts(_texts(), combined)
+    n = len(_texts())
+    new = make_org("Laboratoire de test", description={"fr": "Dispositifs médicaux implantables"})
+    assert len(_texts()) == n + 1
+    monkeypatch.setattr(index, "USABLE_MISSING_SHARE", 1.5 / (n + 1))  # one missing is a sliver
+    idx = index.MatchIndex()
+    idx.build()
+    assert [p.name for p, _w in idx.parts] == ["toy-fast", "toy-slow"]
+    row = idx.pos[f"org:{new.pk}"]
+    assert not idx.has_vec[row]  # ranked on TF-IDF until the task embeds it
+    assert idx.has_vec[idx.has_text].sum() == n
+    monkeypatch.setattr(index, "USABLE_MISSING_SHARE", 0.0)
+    strict = index.MatchIndex()
+    strict.build()  # no model covers everything: the best-covered one, partly
+    assert [p.name for p, _w in strict.parts] == ["toy-fast"]

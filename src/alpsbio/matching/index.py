@@ -237,6 +237,8 @@ def reset_encoder() -> None:
 
 
 EMBED_BATCH = 64
+# Share of profiles a text model may still lack and yet be used by a build (see _embeddings).
+USABLE_MISSING_SHARE = 0.02
 
 
 def vector_to_bytes(vec: np.ndarray) -> bytes:
@@ -695,10 +697,10 @@ class MatchIndex:
         """The profiles' text vectors, assembled from the stored per-model rows.
 
         A full build (``parts`` None) chooses the text model: every base model whose vectors
-        cover all profiles (a few missing ones are embedded here), else the best-covered one,
-        so that USE serves minutes after an import while E5 is still being computed for an
-        hour; the rest is left to the background task. ``self.encoder`` embeds queries the same
-        way. Patches pass the index's ``parts`` so that rows stay comparable."""
+        cover all profiles but ``USABLE_MISSING_SHARE`` (a few missing ones are embedded here),
+        else the best-covered one. So USE serves minutes after an import while E5 is still
+        being computed; the rest is left to the background task. ``self.encoder`` embeds
+        queries the same way. Patches pass the index's ``parts`` so that rows stay comparable."""
         choosing = parts is None
         available = encoder_parts(get_encoder()) if choosing else list(parts or [])
         hashes = {p.hash: p.text for p in profiles if p.text}
@@ -716,17 +718,21 @@ class MatchIndex:
                 have.update(_stored(part, list(missing)))
             stored.append(have)
         if choosing:
-            complete = [k for k, have in enumerate(stored) if len(have) == len(hashes)]
-            if len(complete) < len(available):
+            if any(len(have) < len(hashes) for have in stored):
                 from alpsbio.matching import tasks
 
                 tasks.enqueue_embedding()
-            if not complete:
+            # A model is used once it lacks only a sliver of the profiles (those rows rank on
+            # TF-IDF until the task fills them): an import of a few hundred organisations does
+            # not drop E5 for everyone, but a model half-way through the directory waits.
+            slack = int(USABLE_MISSING_SHARE * len(hashes))
+            usable = [k for k, have in enumerate(stored) if len(hashes) - len(have) <= slack]
+            if not usable:
                 best = max(range(len(stored)), key=lambda k: len(stored[k]))
-                complete = [best] if stored[best] else []
-            self.parts = [available[k] for k in complete]
+                usable = [best] if stored[best] else []
+            self.parts = [available[k] for k in usable]
             self.encoder = compose(self.parts)
-            stored = [stored[k] for k in complete]
+            stored = [stored[k] for k in usable]
             available = self.parts
         if not available:
             return np.zeros((len(profiles), 0), dtype=np.float32)
