@@ -241,6 +241,8 @@ ALPSBIO_SEED_PATH = SRC_DIR / "directory" / "seed" / "demo.json.gz"
 # process checks for edits, and whether the index is built in a thread on first use.
 MATCHING_ENCODER = os.environ.get("ALPSBIO_MATCHING_ENCODER", "auto")
 MATCHING_INLINE_EMBED_LIMIT = int(os.environ.get("ALPSBIO_MATCHING_INLINE_EMBED_LIMIT", "200"))
+# Above this many profiles with vectors, suggestions score an HNSW index's neighbours only.
+MATCHING_ANN_MIN_PROFILES = int(os.environ.get("ALPSBIO_MATCHING_ANN_MIN_PROFILES", "10000"))
 # Seconds of embedding per background run; the next run queues behind other tasks.
 MATCHING_EMBED_TASK_SECONDS = float(os.environ.get("ALPSBIO_MATCHING_EMBED_TASK_SECONDS", "60"))
 MATCHING_REFRESH_SECONDS = float(os.environ.get("ALPSBIO_MATCHING_REFRESH_SECONDS", "1"))

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from alpsbio.core.i18n import LANGUAGE_CODES, localized
 from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
 from alpsbio.matching.engine.graph import CoParticipationGraph
+from alpsbio.matching.engine.index import EXACT_LIMIT, HnswIndex
 from alpsbio.matching.models import (
     COMPLEMENTARY_TYPES,
     Embedding,
@@ -237,6 +238,8 @@ def reset_encoder() -> None:
 
 
 EMBED_BATCH = 64
+# Nearest neighbours read per suggestion request when the ANN index is on (at least 20 x limit).
+ANN_CANDIDATES = 400
 # Share of profiles a text model may still lack and yet be used by a build (see _embeddings).
 USABLE_MISSING_SHARE = 0.02
 
@@ -643,6 +646,8 @@ class MatchIndex:
         self.encoder: Encoder | None = None  # embeds queries like the profiles were
         self.parts: list[tuple[Encoder, float]] = []  # the base models behind ``E``
         self.part_dims: list[int] = []
+        # Approximate nearest neighbours over ``E`` (ids = rows), on large directories only.
+        self.ann: Any = None
         self.centred: Any = None
         self.checked_at = time.monotonic()
         self.P: sp.csr_matrix = sp.csr_matrix((0, 0))
@@ -683,6 +688,7 @@ class MatchIndex:
             CoParticipationGraph.from_participations(pairs.iterator()) if pairs.exists() else None
         )
         self._arrays()
+        self._build_ann()
         self.token = token
         self.built_at = time.time()
         self.n_builds += 1
@@ -773,6 +779,25 @@ class MatchIndex:
             [g.index.get(p.org_id, -1) if g is not None else -1 for p in ps], dtype=np.int64
         )
 
+    def _build_ann(self) -> None:
+        """An HNSW graph over the profiles' vectors when there are more than
+        ``MATCHING_ANN_MIN_PROFILES`` of them (the engine's measured choice: exact search is
+        within budget up to about 10,000, HNSW beyond), so that suggestions read a few hundred
+        rows instead of all of them."""
+        self.ann = None
+        rows = np.flatnonzero(self.has_vec)
+        limit = int(getattr(settings, "MATCHING_ANN_MIN_PROFILES", EXACT_LIMIT))
+        if not self.E.shape[1] or len(rows) <= limit:
+            return
+        try:
+            ann = HnswIndex(self.E.shape[1], capacity=len(rows))
+        except ImportError:  # hnswlib missing: exact scoring, slower but the same results
+            return
+        t0 = time.perf_counter()
+        ann.add([int(r) for r in rows], self.E[rows])
+        self.ann = ann
+        logger.info("matching ANN index: %d vectors in %.1fs", len(rows), time.perf_counter() - t0)
+
     def _centre(self, profiles: Sequence[Profile], E: np.ndarray, fit: bool = False) -> np.ndarray:
         """Remove each language's mean vector (the engine's ``LanguageCentredEmbedder``), with
         its cache filled from the stored vectors so that nothing is embedded twice."""
@@ -860,6 +885,11 @@ class MatchIndex:
                 self.kinds[row] = prof.kind
                 if self.E.shape[1]:
                     self.has_vec[row] = bool(np.any(self.E[row]))
+            if self.ann is not None:
+                with_vec = [r for r in rows if self.has_vec[r]]
+                self.ann.remove([r for r in rows if not self.has_vec[r]])
+                if with_vec:
+                    self.ann.add(with_vec, self.E[with_vec])
         self.policy = Policy.from_db()
         self.token = token
         self.n_patches += 1
@@ -881,25 +911,58 @@ class MatchIndex:
         *,
         q_tfidf: Any = None,
         q_emb: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Cosine similarity of one query to every profile (embedding and TF-IDF blended)."""
-        n = len(self.profiles)
+        """Cosine similarity of one query to every profile (embedding and TF-IDF blended), or
+        to the profiles at ``rows`` only (in that order)."""
         if query_rows is not None:
             q_tfidf = self._tfidf_row(int(query_rows[0]))
             q_emb = self.E[query_rows] if self.E.shape[1] else None
-        tf = np.zeros(n)
+        T, E = (self.T, self.E) if rows is None else (self.T[rows], self.E[rows])
+        has_vec = self.has_vec if rows is None else self.has_vec[rows]
+        tf = np.zeros(T.shape[0])
         if q_tfidf is not None:
             # Sparse matrix times a dense vector: O(nnz), unlike a sparse-sparse product.
             q = np.asarray(q_tfidf.toarray(), dtype=np.float32).ravel()
-            tf = np.asarray(self.T @ q).ravel()
-            if self.patch_pos:
-                idx = np.fromiter(self.patch_pos.keys(), dtype=np.int64)
-                pos = np.fromiter(self.patch_pos.values(), dtype=np.int64)
-                tf[idx] = np.asarray(self.P[pos] @ q).ravel()
-        if q_emb is not None and self.E.shape[1] and np.any(q_emb):
-            emb = self.E @ np.asarray(q_emb, dtype=np.float32).ravel()
-            return np.where(self.has_vec, 0.6 * emb + 0.4 * tf, tf)
+            tf = np.asarray(T @ q).ravel()
+            if self.patch_pos:  # edited rows: their TF-IDF row lives in the side matrix
+                if rows is None:
+                    hits = list(self.patch_pos.items())
+                else:
+                    patched = self.patch_pos
+                    hits = [(i, patched[int(r)]) for i, r in enumerate(rows) if int(r) in patched]
+                if hits:
+                    at = np.array([i for i, _p in hits], dtype=np.int64)
+                    pos = np.array([p for _i, p in hits], dtype=np.int64)
+                    tf[at] = np.asarray(self.P[pos] @ q).ravel()
+        if q_emb is not None and E.shape[1] and np.any(q_emb):
+            emb = E @ np.asarray(q_emb, dtype=np.float32).ravel()
+            return np.where(has_vec, 0.6 * emb + 0.4 * tf, tf)
         return tf
+
+    def _text_for_row(
+        self, row: int, allowed: np.ndarray, graph: np.ndarray, limit: int
+    ) -> np.ndarray:
+        """``text_scores`` of one profile against all, computed exactly where it can matter.
+
+        With the ANN index, only for its nearest neighbours, the strongest graph candidates
+        (common partners) and the profiles without a vector (new ones, ranked on TF-IDF); the
+        rest count as 0. A narrow filter that leaves too few neighbours falls back to all rows."""
+        if self.ann is None or not self.has_vec[row]:
+            return self.text_scores(np.array([row]))
+        k = min(len(self.ann), max(ANN_CANDIDATES, 20 * limit))
+        near = np.fromiter((int(i) for i, _s in self.ann.search(self.E[row], k)), dtype=np.int64)
+        near = near[allowed[near]]
+        if len(near) < 5 * limit:
+            return self.text_scores(np.array([row]))
+        # The strongest graph candidates too (a hub's two-hop neighbourhood can be thousands).
+        linked = np.flatnonzero(allowed & (graph > 0))
+        if len(linked) > k:
+            linked = linked[np.argpartition(-graph[linked], k - 1)[:k]]
+        rows = np.union1d(np.union1d(near, linked), np.flatnonzero(allowed & ~self.has_vec))
+        text = np.zeros(len(self.profiles))
+        text[rows] = self.text_scores(np.array([row]), rows=rows)
+        return text
 
     def graph_scores(self, org_id: int) -> np.ndarray:
         """Adamic-Adar from the organisation to every profile's organisation (0..1)."""
@@ -991,7 +1054,6 @@ class MatchIndex:
         if row is None:
             return []
         source = self.profiles[row]
-        text = self.text_scores(np.array([row]))
         graph = self.graph_scores(org_id)
         known = self.already_partners(org_id)
         allowed = (
@@ -1000,6 +1062,7 @@ class MatchIndex:
             & (self.org_of != org_id)
             & ~np.isin(self.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
         )
+        text = self._text_for_row(row, allowed, graph, limit)
         return self._rank(source, text, graph, allowed, limit)
 
     def opportunity_matches(self, opp_id: int, limit: int = 10) -> list[Suggestion]:
@@ -1009,9 +1072,9 @@ class MatchIndex:
             return []
         source = self.profiles[row]
         wanted = COMPLEMENTARY_TYPES.get(source.kind, frozenset())
-        text = self.text_scores(np.array([row]))
         graph = self.graph_scores(source.org_id)
         allowed = np.isin(self.kinds, list(wanted)) & (self.org_of != source.org_id)
+        text = self._text_for_row(row, allowed, graph, limit)
         return self._rank(source, text, graph, allowed, limit)
 
     def search(self, query: str, limit: int = 20, org_id: int | None = None) -> list[Suggestion]:
@@ -1341,6 +1404,11 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
             "n_projects": len(g.project_ids),
         }
         arrays.update(_csr_parts("B", g.B))
+    if idx.ann is not None:
+        data, labels, next_label = idx.ann.to_bytes()
+        meta["ann"] = {"dim": idx.ann.dim, "next": next_label}
+        arrays["ann"] = np.frombuffer(data, dtype=np.uint8)
+        arrays["ann_labels"] = np.array([[int(r), lab] for r, lab in labels], dtype=np.int64)
     c = idx.centred
     if c is not None and c.overall is not None:
         langs = sorted(c.means)
@@ -1518,6 +1586,10 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
             )
         if len(idx.profiles) != idx.T.shape[0] or len(idx.E) != len(idx.profiles):
             raise ValueError("inconsistent sizes")
+        a = meta.get("ann")
+        if a is not None:
+            labels = [(int(r), int(lab)) for r, lab in np.asarray(z["ann_labels"]).reshape(-1, 2)]
+            idx.ann = HnswIndex.from_bytes(bytes(z["ann"]), int(a["dim"]), labels, int(a["next"]))
     except Exception:
         logger.warning("matching index snapshot %s: unreadable, ignored", path, exc_info=True)
         return None

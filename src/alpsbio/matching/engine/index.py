@@ -9,6 +9,8 @@ up to ``EXACT_LIMIT`` profiles and HNSW beyond.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Hashable, Sequence
 from functools import cache
 from typing import Any, Protocol
@@ -127,6 +129,42 @@ class HnswIndex:
     def save(self, path: str) -> None:
         """Persist the graph (ids are kept by the caller) so workers need not rebuild it."""
         self._index.save_index(path)
+
+    def to_bytes(self) -> tuple[bytes, list[tuple[Hashable, int]], int]:
+        """The graph as bytes, the (id, label) pairs and the next label: enough for
+        ``from_bytes`` (hnswlib reads and writes files only, so this goes through one)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "hnsw.bin")
+            self._index.save_index(path)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        return data, list(self._labels.items()), self._next
+
+    @classmethod
+    def from_bytes(
+        cls,
+        data: bytes,
+        dim: int,
+        labels: Sequence[tuple[Hashable, int]],
+        next_label: int,
+        ef: int = 100,
+    ) -> HnswIndex:
+        import hnswlib
+
+        self = cls.__new__(cls)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "hnsw.bin")
+            with open(path, "wb") as fh:
+                fh.write(data)
+            index = hnswlib.Index(space="ip", dim=dim)
+            index.load_index(path)
+        index.set_ef(ef)
+        self._index = index
+        self.dim = dim
+        self._labels = {ident: int(lab) for ident, lab in labels}
+        self._ids = {lab: ident for ident, lab in self._labels.items()}
+        self._next = int(next_label)
+        return self
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Hashable, float]]:
         k = min(k, len(self._labels))

@@ -1,0 +1,122 @@
+"""Suggestions on a large directory read the ANN index's neighbours, not every profile.
+
+Sixty organisations described in four languages (statements written for this test, not real
+profiles) and the toy encoders of ``test_staged_embedding``; the ANN threshold is lowered so
+that the small directory takes the large-directory path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from alpsbio.directory.models import Organisation, Region
+from alpsbio.directory.search_text import refresh_search_text
+from alpsbio.matching import index
+from alpsbio.matching.engine.embedding import CombinedEmbedder
+
+from .test_staged_embedding import ToyEncoder
+
+TOPICS = {
+    "en": [
+        "liquid biopsy",
+        "medical imaging",
+        "vaccine adjuvants",
+        "hospital logistics",
+        "biobank",
+    ],
+    "fr": [
+        "biopsie liquide",
+        "imagerie médicale",
+        "adjuvants vaccinaux",
+        "logistique",
+        "biobanque",
+    ],
+    "de": ["Flüssigbiopsie", "Bildgebung", "Impfstoffadjuvantien", "Logistik", "Biobank"],
+    "it": ["biopsia liquida", "imaging medico", "adiuvanti vaccinali", "logistica", "biobanca"],
+}
+
+
+@pytest.fixture
+def directory(
+    make_org: Any, regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> list[Organisation]:
+    fast, slow = ToyEncoder("toy-fast", 32), ToyEncoder("toy-slow", 16)
+    combined = CombinedEmbedder([fast, slow], [0.5, 0.5])
+    monkeypatch.setattr(index, "get_encoder", lambda: combined)
+    settings.MATCHING_ANN_MIN_PROFILES = 10
+    monkeypatch.setattr(index, "ANN_CANDIDATES", 10)
+    out, k = [], 0
+    for lang, words in TOPICS.items():
+        for i in range(15):
+            text = f"{words[i % 5]} {words[(i + 2) % 5]} {i}"
+            out.append(
+                make_org(
+                    f"Lab {k}", nuts3=sorted(regions)[k % len(regions)], description={lang: text}
+                )
+            )
+            k += 1
+    index.embed_texts({p.hash: p.text for p in index.load_org_profiles() if p.text}, combined)
+    return out
+
+
+def _exact(idx: index.MatchIndex) -> index.MatchIndex:
+    idx.ann = None
+    return idx
+
+
+def test_suggestions_read_the_neighbours_and_agree_with_exact_scoring(
+    directory: list[Organisation],
+) -> None:
+    ann = index.MatchIndex()
+    ann.build()
+    assert ann.ann is not None
+    assert len(ann.ann) == int(ann.has_vec.sum()) == len(directory)
+    exact = index.MatchIndex()
+    exact.build()
+    _exact(exact)
+    overlap = []
+    for org in directory:
+        row = ann.pos[f"org:{org.pk}"]
+        allowed = ann.is_org & (ann.org_of != org.pk)
+        text = ann._text_for_row(row, allowed, np.zeros(len(ann.profiles)), limit=1)
+        full = exact.text_scores(np.array([row]))
+        read = np.flatnonzero(text)
+        assert 0 < len(read) < len(directory) - 1  # only the neighbours were scored...
+        assert np.allclose(text[read], full[read])  # ...exactly as a full scan would
+        got = ann.suggest_partners(org.pk, limit=1)
+        want = exact.suggest_partners(org.pk, limit=1)
+        overlap.append(got[0].key == want[0].key)
+        assert got[0].score <= want[0].score + 1e-9
+    assert np.mean(overlap) >= 0.8  # the best partner is nearly always among the neighbours
+
+
+def test_an_edit_moves_the_profile_in_the_ann_index(directory: list[Organisation]) -> None:
+    idx = index.get_index()
+    assert idx.ann is not None
+    org = directory[0]
+    org.description = {"en": "organ on chip models of the human liver"}
+    org.save()
+    refresh_search_text([org.pk])
+    assert index.get_index() is idx  # patched in place
+    row = idx.pos[f"org:{org.pk}"]
+    assert idx.ann.search(idx.E[row], 1)[0][0] == row
+
+
+def test_the_ann_index_travels_in_the_snapshot(
+    directory: list[Organisation], settings: Any, tmp_path: Any
+) -> None:
+    settings.MATCHING_SNAPSHOT_DIR = str(tmp_path)
+    built = index.MatchIndex()
+    built.build()
+    path = index.save_snapshot(built)
+    assert path is not None
+    loaded = index.load_snapshot(path)
+    assert loaded is not None
+    assert loaded.ann is not None
+    assert len(loaded.ann) == len(built.ann)
+    for org in directory[:10]:
+        assert [(s.key, s.score) for s in loaded.suggest_partners(org.pk, limit=2)] == [
+            (s.key, s.score) for s in built.suggest_partners(org.pk, limit=2)
+        ]
