@@ -16,7 +16,7 @@ from alpsbio.directory.search_text import refresh_search_text
 from alpsbio.matching import index
 from alpsbio.matching.engine.embedding import CombinedEmbedder
 
-from .test_staged_embedding import ToyEncoder
+from .toy import ToyEncoder, reloaded
 
 TOPICS = {
     "en": [
@@ -108,12 +108,7 @@ def test_the_ann_index_travels_in_the_snapshot(
     directory: list[Organisation], settings: Any, tmp_path: Any
 ) -> None:
     settings.MATCHING_SNAPSHOT_DIR = str(tmp_path)
-    built = index.MatchIndex()
-    built.build()
-    path = index.save_snapshot(built)
-    assert path is not None
-    loaded = index.load_snapshot(path)
-    assert loaded is not None
+    built, loaded, _path = reloaded()
     assert loaded.ann is not None
     assert len(loaded.ann) == len(built.ann)
     for org in directory[:10]:

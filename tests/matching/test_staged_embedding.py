@@ -6,9 +6,7 @@ so the test does not load the real models (those have their own tests)."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,21 +19,7 @@ from alpsbio.matching import index, tasks
 from alpsbio.matching.engine.embedding import CombinedEmbedder
 from alpsbio.matching.models import Embedding, MatchingSettings, Opportunity
 
-
-class ToyEncoder:
-    def __init__(self, name: str, dim: int) -> None:
-        self.name, self.version, self.dim = name, "1.0", dim
-        self.calls: list[int] = []
-
-    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
-        self.calls.append(len(texts))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in text.lower().split():
-                h = hashlib.sha256(f"{self.name}:{word}".encode()).digest()
-                out[i, int.from_bytes(h[:4], "little") % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+from .toy import ToyEncoder, reloaded
 
 
 @pytest.fixture
@@ -212,12 +196,7 @@ def test_a_snapshot_names_its_models_and_is_dropped_when_a_better_one_is_complet
     fast, slow, _combined = toy
     settings.MATCHING_SNAPSHOT_DIR = str(tmp_path)
     index.embed_texts(_texts(), fast)
-    built = index.MatchIndex()
-    built.build()
-    path = index.save_snapshot(built)
-    assert path is not None
-    loaded = index.load_snapshot(path)
-    assert loaded is not None
+    built, loaded, path = reloaded()
     assert [p.name for p, _w in loaded.parts] == ["toy-fast"]
     assert [(s.key, s.score) for s in loaded.search("liquid biopsy")] == [
         (s.key, s.score) for s in built.search("liquid biopsy")
