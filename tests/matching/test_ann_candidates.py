@@ -115,3 +115,26 @@ def test_the_ann_index_travels_in_the_snapshot(
         assert [(s.key, s.score) for s in loaded.suggest_partners(org.pk, limit=2)] == [
             (s.key, s.score) for s in built.suggest_partners(org.pk, limit=2)
         ]
+
+
+def test_a_published_profile_joins_the_ann_index_and_an_expired_one_leaves_it(
+    directory: list[Organisation], make_opp: Any, orgs: dict[str, Organisation]
+) -> None:
+    idx = index.get_index()
+    n = len(idx.profiles)
+    opp = make_opp(
+        org=orgs["uga"], kind="TR", title={"en": "liquid biopsy biobank"}, status="published"
+    )
+    assert index.get_index() is idx  # appended, not rebuilt
+    assert idx.n_builds == 1
+    row = idx.pos[f"opp:{opp.pk}"]
+    assert row == n
+    assert idx.has_vec[row]
+    assert idx.ann.search(idx.E[row], 1)[0][0] == row
+    assert opp.pk in [s.opp_id for s in idx.search("liquid biopsy biobank")]
+    opp.status = "expired"
+    opp.save(update_fields=["status", "updated_at"])
+    assert index.get_index() is idx
+    assert not idx.has_vec[row]
+    assert row not in [r for r, _s in idx.ann.search(idx.E[0], len(idx.ann))]
+    assert opp.pk not in [s.opp_id for s in idx.search("liquid biopsy biobank")]

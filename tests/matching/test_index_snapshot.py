@@ -119,10 +119,11 @@ def _editor_of(opp: Opportunity) -> Any:
     return User.objects.get(username=f"editor{opp.organisation_id}")
 
 
-def test_stale_snapshot_is_ignored_and_rebuilt(
+def test_a_snapshot_gains_profiles_published_since_and_new_organisations_make_it_stale(
     snap_dir: Path,
     published: dict[str, Opportunity],
     make_opp: Callable[..., Opportunity],
+    make_org: Callable[..., Organisation],
     orgs: dict[str, Organisation],
 ) -> None:
     built = index.MatchIndex()
@@ -130,6 +131,16 @@ def test_stale_snapshot_is_ignored_and_rebuilt(
     path = index.save_snapshot(built)
     assert path is not None
     new = make_opp(org=orgs["hcl"], kind="EX", title={"en": "Clinical trials"}, status="published")
+    # A newly published profile is appended to the loaded snapshot, not rebuilt for.
+    assert index.snapshot_usable(path)
+    index.reset_index()
+    idx = index.get_index(wait=True)
+    assert idx.loaded_from
+    assert idx.n_builds == 0
+    assert f"opp:{new.pk}" in idx.pos
+    assert idx.search("Clinical trials")[0].opp_id == new.pk
+    # A new organisation changes the shape: the snapshot is stale, ignored and rebuilt ...
+    make_org("Laboratoire de test", description={"fr": "Essais cliniques de phase I"})
     assert not index.snapshot_usable(path)
     assert index.load_snapshot(path) is None
     index.reset_index()
@@ -238,26 +249,51 @@ def test_requests_while_building_neither_wait_nor_fail(
     assert (snap_dir / index.SNAPSHOT_NAME).is_file()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_new_profiles_on_a_large_directory_rebuild_in_the_background(
+def test_a_profile_published_on_a_large_directory_is_matched_on_the_next_read(
     settings: Any,
     published: dict[str, Opportunity],
     make_opp: Callable[..., Opportunity],
     orgs: dict[str, Organisation],
+) -> None:
+    """No rebuild for a publication: the profile is appended to the running index, and one
+    that leaves the published set is hidden in place."""
+    before = index.get_index(wait=True)
+    settings.MATCHING_WARM_IN_BACKGROUND = True
+    settings.MATCHING_SYNC_BUILD_LIMIT = 0
+    new = make_opp(
+        org=orgs["hcl"], kind="EX", title={"en": "Liquid biopsy trials"}, status="published"
+    )
+    assert new.pk in [h.opp_id for h in queries.search_partners("liquid biopsy trials")]
+    assert index.get_index() is before
+    assert before.n_builds == 1
+    offer = published["offer"]
+    assert offer.pk in [s.opp_id for s in before.opportunity_matches(published["request"].pk)]
+    offer.status = "expired"
+    offer.save(update_fields=["status", "updated_at"])
+    assert index.get_index() is before
+    assert offer.pk not in [s.opp_id for s in before.opportunity_matches(published["request"].pk)]
+    assert offer.pk not in [h.opp_id for h in queries.search_partners("biopsie liquide")]
+    assert before.opportunity_matches(offer.pk) == []
+    assert before.n_builds == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the rebuild thread reads committed rows
+def test_new_organisations_on_a_large_directory_rebuild_in_the_background(
+    settings: Any,
+    published: dict[str, Opportunity],
+    make_org: Callable[..., Organisation],
     hold_builds: Callable[[], threading.Event],
 ) -> None:
-    """A profile published while a process runs: that process keeps answering from its index
+    """An organisation added while a process runs: that process keeps answering from its index
     (no request waits for the rebuild) and swaps in the rebuilt one when it is ready."""
     before = index.get_index(wait=True)
     settings.MATCHING_WARM_IN_BACKGROUND = True
     settings.MATCHING_SYNC_BUILD_LIMIT = 0
     gate = hold_builds()
-    new = make_opp(
-        org=orgs["hcl"], kind="EX", title={"en": "Liquid biopsy trials"}, status="published"
-    )
+    new = make_org("Laboratoire de test", description={"en": "Liquid biopsy trials"})
     try:
-        hits = queries.search_partners("liquid biopsy")  # answered by the current index
-        assert new.pk not in [h.opp_id for h in hits]
+        hits = queries.search_partners("liquid biopsy trials")  # answered by the current index
+        assert new.pk not in [h.org_id for h in hits]
         assert index.get_index() is before
     finally:
         gate.set()
@@ -265,7 +301,7 @@ def test_new_profiles_on_a_large_directory_rebuild_in_the_background(
             if t.name == "matching-index-rebuild":
                 t.join(60)
     assert index.get_index() is not before
-    assert new.pk in [h.opp_id for h in queries.search_partners("liquid biopsy")]
+    assert new.pk in [h.org_id for h in queries.search_partners("liquid biopsy trials")]
 
 
 @pytest.mark.skipif(

@@ -579,9 +579,11 @@ def state_token() -> tuple[Any, ...]:
 
 
 def token_shape(token: Sequence[Any]) -> tuple[Any, ...]:
-    """The parts of a state token that only a rebuild can follow: rows added or removed, and a
-    text model completed (``mark_vectors_changed``). The rest are edit times, patched in place."""
-    return tuple(token[i] for i in (0, 2, 4, 6) if i < len(token))
+    """The parts of a state token that only a rebuild can follow: organisations or
+    participations added or removed, and a text model completed (``mark_vectors_changed``).
+    Opportunities come and go through their ``updated_at`` (published ones are appended or
+    hidden in place), unless one was deleted (``refresh`` compares their count)."""
+    return tuple(token[i] for i in (0, 4, 6) if i < len(token))
 
 
 def fit_tfidf(texts: Sequence[str]) -> tuple[Any, sp.csr_matrix]:
@@ -843,6 +845,8 @@ class MatchIndex:
         old = self.token
         if not old or token_shape(old) != token_shape(token) or self.tfidf is None:
             return self._rebuild(background)
+        if (token[2] or 0) < (old[2] or 0):  # an opportunity deleted (admin only): rebuild
+            return self._rebuild(background)
         # Only edits: patch the rows updated since the last build.
         since = old[1], old[3]
         org_ids = (
@@ -850,21 +854,29 @@ class MatchIndex:
             if since[0]
             else []
         )
-        opp_qs = Opportunity.objects.filter(updated_at__gt=since[1]) if since[1] else None
-        opp_ids = list(opp_qs.values_list("pk", flat=True)) if opp_qs is not None else []
+        # No opportunity at the last build: every one is new.
+        opp_qs = (
+            Opportunity.objects.filter(updated_at__gt=since[1])
+            if since[1]
+            else Opportunity.objects.all()
+        )
+        opp_ids = list(opp_qs.values_list("pk", flat=True))
         published = set(
             Opportunity.objects.filter(
                 pk__in=opp_ids, status=OpportunityStatus.PUBLISHED
             ).values_list("pk", flat=True)
         )
-        # A profile entering or leaving the published set changes the shape: rebuild.
-        if any((f"opp:{i}" in self.pos) != (i in published) for i in opp_ids):
-            return self._rebuild(background)
         if len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS:  # a bulk update: cheaper to rebuild
             return self._rebuild(background)
         changed = load_org_profiles(org_ids) + load_opp_profiles(sorted(published))
-        if any(p.key not in self.pos for p in changed):  # an organisation became matchable
-            return self._rebuild(background)
+        if any(p.key not in self.pos and p.opp_id is None for p in changed):
+            return self._rebuild(background)  # an organisation became matchable
+        # A profile published since is appended; one withdrawn or expired is hidden in place.
+        self._append([p for p in changed if p.key not in self.pos])
+        self._hide(
+            [self.pos[f"opp:{i}"] for i in opp_ids if i not in published and f"opp:{i}" in self.pos]
+        )
+        changed = [p for p in changed if self.profiles[self.pos[p.key]] is not p]
         if changed:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
@@ -895,6 +907,42 @@ class MatchIndex:
         self.n_patches += 1
         self.last_refresh_seconds = time.perf_counter() - t0
         return True
+
+    def _append(self, new: Sequence[Profile]) -> None:
+        """Add profiles published since the build: rows at the end of every structure (the
+        TF-IDF keeps its vocabulary weights, the vectors the fitted centring), so that a new
+        profile is matched on the next read instead of after a rebuild."""
+        if not new:
+            return
+        start = len(self.profiles)
+        self.profiles.extend(new)
+        for k, prof in enumerate(new):
+            self.pos[prof.key] = start + k
+        self.T = sp.csr_matrix(
+            sp.vstack([self.T, self.tfidf.embed_sparse([p.text or p.name for p in new])])
+        )
+        if self.E.shape[1]:
+            vectors = self._centre(new, self._embeddings(new, self.parts))[:, : self.E.shape[1]]
+            self.E = np.vstack([self.E, vectors.astype(np.float32)])
+        self._arrays()
+        if self.ann is not None:
+            rows = [r for r in range(start, len(self.profiles)) if self.has_vec[r]]
+            if rows:
+                self.ann.add(rows, self.E[rows])
+
+    def _hide(self, rows: Sequence[int]) -> None:
+        """Take profiles that left the published set out of every result until the next build:
+        the row keeps its place but loses its text, type and vector (so later array rebuilds
+        and the snapshot keep it hidden); publishing again patches it back."""
+        for row in rows:
+            self.profiles[row] = dataclasses.replace(self.profiles[row], texts={}, kind="")
+            self.has_text[row] = False
+            self.kinds[row] = ""
+            if self.E.shape[1]:
+                self.E[row] = 0.0
+                self.has_vec[row] = False
+        if self.ann is not None and rows:
+            self.ann.remove(list(rows))
 
     def _rebuild(self, background: bool) -> bool:
         if background:
