@@ -1325,7 +1325,7 @@ def reset_index() -> None:
 # running process); anything else (missing, corrupt, tampered, other model, older format, rows
 # added or removed since) is ignored and the index is built again.
 
-SNAPSHOT_FORMAT = 2  # 2: vectors stored per base model, text model named in the metadata
+SNAPSHOT_FORMAT = 3  # 2: vectors per base model, text model named; 3: with the ANN graph
 _MAGIC = b"ALPSBIO-MATCH-IDX1\n"
 _MAC_SIZE = 32
 SNAPSHOT_NAME = "matching-index.npz.signed"
