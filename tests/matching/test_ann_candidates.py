@@ -138,3 +138,41 @@ def test_a_published_profile_joins_the_ann_index_and_an_expired_one_leaves_it(
     assert not idx.has_vec[row]
     assert row not in [r for r, _s in idx.ann.search(idx.E[0], len(idx.ann))]
     assert opp.pk not in [s.opp_id for s in idx.search("liquid biopsy biobank")]
+
+
+def test_readers_on_other_threads_never_see_a_half_appended_index(
+    directory: list[Organisation], make_opp: Any, orgs: dict[str, Organisation]
+) -> None:
+    """A threaded server scores while another request's refresh appends a published profile:
+    the index lock keeps every reader on whole arrays."""
+    import threading
+
+    idx = index.get_index()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                for org in directory[:5]:
+                    idx.suggest_partners(org.pk, limit=3)
+                idx.search("biopsia liquida", limit=3)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for k in range(8):
+            make_opp(
+                org=orgs["uga"], kind="EX", title={"en": f"biobank service {k}"}, status="published"
+            )
+            assert index.get_index() is idx  # appended under the lock
+    finally:
+        stop.set()
+        for t in readers:
+            t.join(30)
+    assert errors == []
+    assert sum(p.opp_id is not None for p in idx.profiles) == 8

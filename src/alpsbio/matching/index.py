@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -636,6 +637,24 @@ class Policy:
         return cls(s.border_bonus, s.sector_bonus, s.network_bonus)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _guarded(
+    method: Callable[Concatenate[MatchIndex, _P], _R],
+) -> Callable[Concatenate[MatchIndex, _P], _R]:
+    """Hold the index's lock: a refresh appends rows to several arrays and a threaded server
+    must not score against half of them."""
+
+    @functools.wraps(method)
+    def wrapper(self: MatchIndex, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.guard:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class MatchIndex:
     """Profiles, their text vectors and the collaboration graph, held in memory."""
 
@@ -669,6 +688,7 @@ class MatchIndex:
         self.n_patches = 0
         self.last_refresh_seconds = 0.0
         self.loaded_from = ""
+        self.guard = threading.RLock()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -825,6 +845,7 @@ class MatchIndex:
             out[rows] = self.centred.embed(texts)
         return out
 
+    @_guarded
     def refresh(self, force: bool = False, background: bool = False) -> bool:
         """Bring the index up to date with the DB; returns True if anything changed.
 
@@ -1096,6 +1117,7 @@ class MatchIndex:
         out.sort(key=lambda s: (-s.score, s.key))
         return out[:limit]
 
+    @_guarded
     def suggest_partners(self, org_id: int, limit: int = 10) -> list[Suggestion]:
         """Organisations to meet: similar or complementary, preferably new partners."""
         row = self.pos.get(f"org:{org_id}")
@@ -1113,6 +1135,7 @@ class MatchIndex:
         text = self._text_for_row(row, allowed, graph, limit)
         return self._rank(source, text, graph, allowed, limit)
 
+    @_guarded
     def opportunity_matches(self, opp_id: int, limit: int = 10) -> list[Suggestion]:
         """Published profiles of complementary types (a request meets offers, never requests)."""
         row = self.pos.get(f"opp:{opp_id}")
@@ -1125,6 +1148,7 @@ class MatchIndex:
         text = self._text_for_row(row, allowed, graph, limit)
         return self._rank(source, text, graph, allowed, limit)
 
+    @_guarded
     def search(self, query: str, limit: int = 20, org_id: int | None = None) -> list[Suggestion]:
         """Free text in any of the four languages against organisations and published profiles."""
         if not query.strip() or not self.profiles:
