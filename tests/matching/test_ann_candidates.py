@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from alpsbio.directory.models import Organisation, Region
+from alpsbio.directory.models import Organisation, Participation, Project, Region
 from alpsbio.directory.search_text import refresh_search_text
 from alpsbio.matching import index
 from alpsbio.matching.engine.embedding import CombinedEmbedder
@@ -176,3 +176,28 @@ def test_readers_on_other_threads_never_see_a_half_appended_index(
             t.join(30)
     assert errors == []
     assert sum(p.opp_id is not None for p in idx.profiles) == 8
+
+
+def test_an_organisation_known_only_by_its_name_gets_no_embedding_credit(
+    directory: list[Organisation], make_org: Any, regions: dict[str, Region]
+) -> None:
+    # A partner in a CORDIS project without a title, and no description: as 325 of the demo's
+    # 10,779 organisations are.
+    bare = make_org("Spectroswiss biobank", nuts3=sorted(regions)[0])
+    project = Project.objects.create(source="h2020", rcn="9", acronym="P9", title="")
+    Participation.objects.create(project=project, organisation=bare)
+    index.embed_texts({p.hash: p.text for p in index.load_org_profiles([bare.pk])})
+    idx = index.MatchIndex()
+    idx.build()
+    row = idx.pos[f"org:{bare.pk}"]
+    assert idx.has_text[row]
+    assert not idx.described[row]
+    assert not idx.has_vec[row]  # its vector only encodes a name: no semantic credit
+    assert row not in [r for r, _s in idx.ann.search(idx.E[row], len(idx.ann))]
+    allowed = idx.is_org & (idx.org_of != bare.pk)
+    assert not idx._text_for_row(row, allowed, np.zeros(len(idx.profiles)), limit=5).any()
+    described = idx.pos[f"org:{directory[4].pk}"]  # "biobank ..." in English
+    assert idx.described[described]
+    assert idx.has_vec[described]
+    # Its name is still found by name.
+    assert idx.search("Spectroswiss")[0].org_id == bare.pk

@@ -379,6 +379,18 @@ class Profile:
         return content_hash(self.text)
 
 
+def _describes(p: Profile) -> bool:
+    """Whether the profile says what the organisation does, not only what it is called (an
+    opportunity's title, its name, is content).
+
+    About 3% of the demo's organisations have no description and no project title: their
+    vector encodes a name, lands near every query (in the demo, "Telemedizin für ältere
+    Menschen" ranked a veterinary faculty first on its name alone) and gets no embedding credit.
+    A name still matches lexically (TF-IDF) in free-text search."""
+    text = p.text.strip()
+    return bool(text) and (p.opp_id is not None or text != p.name.strip())  # a title is content
+
+
 def _org_texts(org: Organisation, titles: list[str]) -> dict[str, str]:
     return _org_texts_of(org.names, org.description, org.legal_name, titles)
 
@@ -678,7 +690,8 @@ class MatchIndex:
         self.is_org = np.zeros(0, dtype=bool)
         self.has_text = np.zeros(0, dtype=bool)
         self.kinds = np.zeros(0, dtype=object)
-        self.has_vec = np.zeros(0, dtype=bool)
+        self.has_vec = np.zeros(0, dtype=bool)  # a vector, and a text that is more than a name
+        self.described = np.zeros(0, dtype=bool)
         self.graph_pos = np.zeros(0, dtype=np.int64)
         self.graph: CoParticipationGraph | None = None
         self.policy = Policy()
@@ -793,8 +806,11 @@ class MatchIndex:
         self.is_org = np.array([p.opp_id is None for p in ps], dtype=bool)
         self.has_text = np.array([bool(p.text) for p in ps], dtype=bool)
         self.kinds = np.array([p.kind for p in ps], dtype=object)
+        self.described = np.array([_describes(p) for p in ps], dtype=bool)
         self.has_vec = (
-            np.any(self.E != 0, axis=1) if self.E.shape[1] else np.zeros(len(ps), dtype=bool)
+            np.any(self.E != 0, axis=1) & self.described
+            if self.E.shape[1]
+            else np.zeros(len(ps), dtype=bool)
         )
         g = self.graph
         self.graph_pos = np.array(
@@ -916,8 +932,9 @@ class MatchIndex:
             for row, prof in zip(rows, changed, strict=True):
                 self.has_text[row] = bool(prof.text)
                 self.kinds[row] = prof.kind
+                self.described[row] = _describes(prof)
                 if self.E.shape[1]:
-                    self.has_vec[row] = bool(np.any(self.E[row]))
+                    self.has_vec[row] = bool(np.any(self.E[row])) and self.described[row]
             if self.ann is not None:
                 with_vec = [r for r in rows if self.has_vec[r]]
                 self.ann.remove([r for r in rows if not self.has_vec[r]])
@@ -958,6 +975,7 @@ class MatchIndex:
         for row in rows:
             self.profiles[row] = dataclasses.replace(self.profiles[row], texts={}, kind="")
             self.has_text[row] = False
+            self.described[row] = False
             self.kinds[row] = ""
             if self.E.shape[1]:
                 self.E[row] = 0.0
@@ -986,7 +1004,7 @@ class MatchIndex:
         to the profiles at ``rows`` only (in that order)."""
         if query_rows is not None:
             q_tfidf = self._tfidf_row(int(query_rows[0]))
-            q_emb = self.E[query_rows] if self.E.shape[1] else None
+            q_emb = self.E[query_rows] if self.has_vec[int(query_rows[0])] else None
         T, E = (self.T, self.E) if rows is None else (self.T[rows], self.E[rows])
         has_vec = self.has_vec if rows is None else self.has_vec[rows]
         tf = np.zeros(T.shape[0])
@@ -1016,7 +1034,10 @@ class MatchIndex:
 
         With the ANN index, only for its nearest neighbours, the strongest graph candidates
         (common partners) and the profiles without a vector (new ones, ranked on TF-IDF); the
-        rest count as 0. A narrow filter that leaves too few neighbours falls back to all rows."""
+        rest count as 0. A narrow filter that leaves too few neighbours falls back to all rows.
+        A profile that is only a name has nothing to match on: its text counts 0 everywhere."""
+        if not self.described[row]:
+            return np.zeros(len(self.profiles))
         if self.ann is None or not self.has_vec[row]:
             return self.text_scores(np.array([row]))
         k = min(len(self.ann), max(ANN_CANDIDATES, 20 * limit))
