@@ -8,6 +8,7 @@ functions the pages use (``matching.permissions``); bad input is a field-level 4
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,8 @@ from alpsbio.matching.models import (
     OpportunityType,
     OutcomeFollowUp,
 )
+
+logger = logging.getLogger("alpsbio.matching")
 
 router = Router(tags=["matching"])
 
@@ -335,6 +338,10 @@ def _preparing(exc: match_index.IndexNotReady) -> HttpResponse:
         status=503,
     )
     resp["Retry-After"] = str(exc.retry_after)
+    # An expected, self-healing state after a start or an import, not a server error: one INFO
+    # line here instead of Django's ERROR per request (which would page whoever watches errors).
+    logger.info("matching index being prepared: 503, retry after %ss", exc.retry_after)
+    resp._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log
     return resp
 
 
