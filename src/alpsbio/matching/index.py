@@ -284,30 +284,29 @@ def _stored(part: Encoder, hashes: Sequence[str]) -> dict[str, np.ndarray]:
     return {h: vector_from_bytes(v, dim) for h, dim, v in rows.iterator(chunk_size=2000)}
 
 
-def missing_vectors(texts: dict[str, str], encoder: Encoder | None = None) -> dict[str, int]:
-    """Base model name -> how many of ``{content_hash: text}`` have no stored vector yet."""
-    encoder = encoder or get_encoder()
-    out = {}
-    for part, _w in encoder_parts(encoder):
-        have = Embedding.objects.filter(
-            content_hash__in=list(texts), model_name=part.name, model_version=part.version
-        ).count()
-        out[part.name] = len(texts) - have
-    return out
+@dataclass
+class EmbedReport:
+    """What ``embed_missing`` did: vectors made, and per base model how many texts lacked one
+    before and still lack one after."""
+
+    made: int = 0
+    missing_before: dict[str, int] = field(default_factory=dict)
+    missing_after: dict[str, int] = field(default_factory=dict)
 
 
-def embed_texts(
+def embed_missing(
     texts: dict[str, str], encoder: Encoder | None = None, *, deadline: float | None = None
-) -> int:
+) -> EmbedReport:
     """Store each base model's vectors for ``{content_hash: text}`` not cached yet, fastest model
-    first (the order of the parts); returns how many vectors were made.
+    first (the order of the parts), with one query per model for what is cached.
 
     With ``deadline`` (a ``time.monotonic()`` value) it stops after the first batch that ends
     past it, so a background task can hand the worker back and continue later."""
     encoder = encoder or get_encoder()
+    report = EmbedReport()
     if encoder is None or not texts:
-        return 0
-    made = 0
+        return report
+    todos = []
     for part, _w in encoder_parts(encoder):
         have = set(
             Embedding.objects.filter(
@@ -315,9 +314,12 @@ def embed_texts(
             ).values_list("content_hash", flat=True)
         )
         todo = [(h, t) for h, t in texts.items() if h not in have]
+        report.missing_before[part.name] = report.missing_after[part.name] = len(todo)
+        todos.append((part, todo))
+    for part, todo in todos:
         for start in range(0, len(todo), EMBED_BATCH):
-            if deadline is not None and made and time.monotonic() >= deadline:
-                return made
+            if deadline is not None and report.made and time.monotonic() >= deadline:
+                return report
             batch = todo[start : start + EMBED_BATCH]
             vecs = part.embed([t for _h, t in batch])
             Embedding.objects.bulk_create(
@@ -333,8 +335,14 @@ def embed_texts(
                 ],
                 ignore_conflicts=True,
             )
-            made += len(batch)
-    return made
+            report.made += len(batch)
+            report.missing_after[part.name] -= len(batch)
+    return report
+
+
+def embed_texts(texts: dict[str, str], encoder: Encoder | None = None) -> int:
+    """Store the vectors of ``{content_hash: text}`` not cached yet; how many were made."""
+    return embed_missing(texts, encoder).made
 
 
 def mark_vectors_changed() -> None:
@@ -909,11 +917,12 @@ class MatchIndex:
         if any(p.key not in self.pos and p.opp_id is None for p in changed):
             return self._rebuild(background)  # an organisation became matchable
         # A profile published since is appended; one withdrawn or expired is hidden in place.
-        self._append([p for p in changed if p.key not in self.pos])
+        new = [p for p in changed if p.key not in self.pos]
+        changed = [p for p in changed if p.key in self.pos]
+        self._append(new)
         self._hide(
             [self.pos[f"opp:{i}"] for i in opp_ids if i not in published and f"opp:{i}" in self.pos]
         )
-        changed = [p for p in changed if self.profiles[self.pos[p.key]] is not p]
         if changed:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):

@@ -127,18 +127,16 @@ def embed_all_profiles() -> int:
         return 0
     profiles = index.load_org_profiles() + index.load_opp_profiles()
     texts = {p.hash: p.text for p in profiles if p.text}
-    before = index.missing_vectors(texts, encoder)
     budget = float(getattr(settings, "MATCHING_EMBED_TASK_SECONDS", 60))
-    made = index.embed_texts(texts, encoder, deadline=time.monotonic() + budget)
-    after = index.missing_vectors(texts, encoder) if made else before
-    completed = [name for name, n in after.items() if n == 0 and before[name] > 0]
-    logger.info("embedded %d texts; still missing per model: %s", made, after)
-    if completed:
-        index.mark_vectors_changed()
+    done = index.embed_missing(texts, encoder, deadline=time.monotonic() + budget)
+    after = done.missing_after
+    logger.info("embedded %d texts; still missing per model: %s", done.made, after)
+    if any(n == 0 and done.missing_before[name] > 0 for name, n in after.items()):
+        index.mark_vectors_changed()  # a model just became complete
         enqueue_index_snapshot(rebuild=True)
-    if made and any(after.values()):
+    if done.made and any(after.values()):
         enqueue_embedding(force=True)
-    return made
+    return done.made
 
 
 def enqueue_embedding(force: bool = False) -> None:
