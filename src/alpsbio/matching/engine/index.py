@@ -135,7 +135,7 @@ class HnswIndex:
         ``from_bytes`` (hnswlib reads and writes files only, so this goes through one)."""
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "hnsw.bin")
-            self._index.save_index(path)
+            self.save(path)
             with open(path, "rb") as fh:
                 data = fh.read()
         return data, list(self._labels.items()), self._next
