@@ -17,10 +17,10 @@ from alpsbio.matching.engine import (
 )
 
 REQ = Profile(
-    id="req", org_id="hosp", kind="technology_request", org_type="hospital", sector="health_care",
+    id="req", org_id="hosp", kind="technology_request", org_type="hospital", sector="health",
     country="IT", text="We need biosensors that detect sepsis in blood quickly",
     keywords=("biosensor", "sepsis"), networks=frozenset({"diagnosis"}),
-    seeks_types=("startup", "sme"), seeks_countries=("FR", "CH"),
+    seeks_types=("startup", "sme"), seeks_regions=("FR", "CH"),
 )  # fmt: skip
 OFFER_FR = Profile(
     id="offer-fr", org_id="start", kind="technology_offer", org_type="startup", sector="industry",
@@ -132,3 +132,38 @@ def test_make_index_switches_to_hnsw_for_large_pools() -> None:
     assert isinstance(make_index(8, expected=10), ExactIndex)
     pytest.importorskip("hnswlib")
     assert not isinstance(make_index(8, expected=EXACT_LIMIT + 1), ExactIndex)
+
+
+def test_regions_sought_are_countries_or_nuts_prefixes() -> None:
+    from alpsbio.matching.engine import sought_match
+
+    seeker = replace(REQ, seeks_types=(), seeks_regions=("ITC4", "CH"))
+    milan = replace(OFFER_IT, region="ITC4C")
+    turin = replace(OFFER_IT, region="ITC11")
+    geneva = replace(OFFER_FR, country="CH", region="CH013")
+    assert sought_match(seeker, milan) == (1.0, ("region:ITC4",))
+    assert sought_match(seeker, turin) == (0.0, ())
+    assert sought_match(seeker, geneva) == (1.0, ("country:CH",))
+    assert sought_match(replace(REQ, seeks_types=(), seeks_regions=("",)), turin)[0] == 0.0
+    assert sought_match(OFFER_FR, turin) == (0.5, ())  # no wish: neutral
+
+
+def test_expertise_answers_business_requests_too() -> None:
+    expertise = replace(OFFER_FR, id="ex", kind="expertise")
+    business = replace(REQ, id="br", kind="business_request")
+    assert compatible(business, expertise)
+    assert compatible(expertise, business)
+    assert not compatible(business, replace(REQ, id="br2", kind="business_request"))
+
+
+def test_history_strength_saturates() -> None:
+    import numpy as np
+
+    from alpsbio.matching.engine import history_strength
+
+    assert history_strength(0.0) == 0.0
+    assert history_strength(-1.0) == 0.0
+    assert history_strength(1.0) == pytest.approx(1 - np.exp(-1))
+    got = history_strength(np.array([0.0, 1.0, 5.0]))
+    assert got[1] == pytest.approx(1 - np.exp(-1))
+    assert 0.99 < got[2] < 1.0

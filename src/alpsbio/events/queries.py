@@ -20,6 +20,7 @@ from alpsbio.events.models import (
     MeetingRequest,
     Registration,
 )
+from alpsbio.matching.engine.types import SECTOR_OF_TYPE
 
 
 @dataclass
@@ -168,19 +169,6 @@ def grid(session: B2BSession) -> dict[str, Any]:
 
 # --- Statistics after the event -------------------------------------------------------------
 
-SECTOR_FAMILY: dict[str, str] = {
-    OrganisationType.UNIVERSITY: "academia",
-    OrganisationType.RESEARCH: "academia",
-    OrganisationType.STARTUP: "industry",
-    OrganisationType.SME: "industry",
-    OrganisationType.LARGE_COMPANY: "industry",
-    OrganisationType.HOSPITAL: "healthcare",
-    OrganisationType.TRAINING: "training",
-    OrganisationType.PUBLIC_BODY: "public",
-    OrganisationType.CLUSTER: "public",
-    OrganisationType.OTHER: "other",
-}
-
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
@@ -213,7 +201,7 @@ def b2b_statistics(session: B2BSession) -> dict[str, Any]:
         a, b = m.request.requester.organisation, m.request.recipient.organisation
         if a and b:
             cross_border += int(a.country_code != b.country_code)
-            cross_sector += int(SECTOR_FAMILY.get(a.org_type) != SECTOR_FAMILY.get(b.org_type))
+            cross_sector += int(SECTOR_OF_TYPE.get(a.org_type) != SECTOR_OF_TYPE.get(b.org_type))
         for org in (a, b):
             region = (org.nuts2.display_name if org and org.nuts2 else None) or (
                 org.country_code if org else "?"

@@ -45,10 +45,15 @@ from django.utils.translation import gettext as _
 
 from alpsbio.core.i18n import LANGUAGE_CODES, localized
 from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
+from alpsbio.matching.engine import scoring
+from alpsbio.matching.engine import types as engine_types
+from alpsbio.matching.engine.complementarity import COMPLEMENTARY_AT
 from alpsbio.matching.engine.graph import CoParticipationGraph
 from alpsbio.matching.engine.index import EXACT_LIMIT, HnswIndex
+from alpsbio.matching.engine.types import PolicyWeights
 from alpsbio.matching.models import (
     COMPLEMENTARY_TYPES,
+    ENGINE_KIND,
     Embedding,
     MatchingSettings,
     Opportunity,
@@ -57,37 +62,6 @@ from alpsbio.matching.models import (
 
 logger = logging.getLogger("alpsbio.matching")
 
-SECTOR_OF_TYPE = {
-    "university": "academia",
-    "research": "academia",
-    "startup": "industry",
-    "sme": "industry",
-    "large_company": "industry",
-    "hospital": "health",
-    "training": "training",
-    "public_body": "public",
-    "cluster": "public",
-    "other": "other",
-}
-# Organisation types that typically work together (either direction).
-COMPLEMENTARY_ORG_TYPES = {
-    frozenset({"startup", "hospital"}),
-    frozenset({"sme", "hospital"}),
-    frozenset({"university", "sme"}),
-    frozenset({"university", "startup"}),
-    frozenset({"research", "sme"}),
-    frozenset({"research", "startup"}),
-    frozenset({"research", "large_company"}),
-    frozenset({"university", "large_company"}),
-    frozenset({"hospital", "research"}),
-    frozenset({"hospital", "university"}),
-    frozenset({"training", "sme"}),
-    frozenset({"training", "hospital"}),
-}
-TEXT_WEIGHT = 1.0
-GRAPH_WEIGHT = 0.25
-COMPLEMENT_BONUS = 0.05
-SOUGHT_BONUS = 0.05
 MAX_PROJECT_TITLES = 30
 MIN_CENTRING_POOL = 50
 MAX_PATCH_ROWS = 2000
@@ -386,6 +360,21 @@ class Profile:
 
         return content_hash(self.text)
 
+    def as_engine(self) -> engine_types.Profile:
+        """What the engine's scorer reads (the text is scored here, not passed on)."""
+        return engine_types.Profile(
+            id=self.key,
+            org_id=str(self.org_id),
+            kind=ENGINE_KIND.get(self.kind, "organisation"),
+            org_type=self.org_type,
+            sector=engine_types.SECTOR_OF_TYPE.get(self.org_type, ""),
+            country=self.country,
+            region=self.region,
+            networks=frozenset(str(n) for n in self.networks),
+            seeks_types=tuple(self.partner_types),
+            seeks_regions=tuple(self.partner_regions),
+        )
+
 
 def _describes(p: Profile) -> bool:
     """Whether the profile says what the organisation does, not only what it is called (an
@@ -645,16 +634,15 @@ class Suggestion:
     is_demo: bool = False
 
 
-@dataclass
-class Policy:
-    border_bonus: float = 0.10
-    sector_bonus: float = 0.08
-    network_bonus: float = 0.05
-
-    @classmethod
-    def from_db(cls) -> Policy:
-        s = MatchingSettings.load()
-        return cls(s.border_bonus, s.sector_bonus, s.network_bonus)
+def policy_from_db() -> PolicyWeights:
+    """The engine's default weights, with the bonuses the cluster managers tuned."""
+    s = MatchingSettings.load()
+    return dataclasses.replace(
+        PolicyWeights(),
+        cross_border=s.border_bonus,
+        cross_sector=s.sector_bonus,
+        shared_network=s.network_bonus,
+    )
 
 
 _P = ParamSpec("_P")
@@ -702,7 +690,7 @@ class MatchIndex:
         self.described = np.zeros(0, dtype=bool)
         self.graph_pos = np.zeros(0, dtype=np.int64)
         self.graph: CoParticipationGraph | None = None
-        self.policy = Policy()
+        self.policy = PolicyWeights()
         self.token: tuple[Any, ...] = ()
         self.built_at = 0.0
         self.n_builds = 0
@@ -716,7 +704,7 @@ class MatchIndex:
     def build(self) -> None:
         t0 = time.perf_counter()
         # Before the token: the first ``load`` creates the settings row, which the token reads.
-        self.policy = Policy.from_db()
+        self.policy = policy_from_db()
         token = state_token()
         profiles = load_org_profiles() + load_opp_profiles()
         self.profiles = profiles
@@ -949,7 +937,7 @@ class MatchIndex:
                 self.ann.remove([r for r in rows if not self.has_vec[r]])
                 if with_vec:
                     self.ann.add(with_vec, self.E[with_vec])
-        self.policy = Policy.from_db()
+        self.policy = policy_from_db()
         self.token = token
         self.n_patches += 1
         self.last_refresh_seconds = time.perf_counter() - t0
@@ -1064,15 +1052,13 @@ class MatchIndex:
         return text
 
     def graph_scores(self, org_id: int) -> np.ndarray:
-        """Adamic-Adar from the organisation to every profile's organisation (0..1)."""
+        """The strength of the collaboration history from the organisation to every profile's
+        organisation: the engine's saturating map of Adamic-Adar, in [0, 1)."""
         n = len(self.profiles)
         if self.graph is None or org_id not in self.graph.index:
             return np.zeros(n)
         row = self.graph.scores([self.graph.index[org_id]], "adamic_adar")[0]
-        top = row.max()
-        if top <= 0:
-            return np.zeros(n)
-        row = row / top
+        row = scoring.history_strength(np.asarray(row, dtype=np.float64))
         return np.where(self.graph_pos >= 0, row[np.maximum(self.graph_pos, 0)], 0.0)
 
     def already_partners(self, org_id: int) -> set[int]:
@@ -1082,56 +1068,29 @@ class MatchIndex:
             int(str(self.graph.org_ids[j])) for j in self.graph.neighbours(self.graph.index[org_id])
         }
 
-    def _score(
-        self, source: Profile, cand: Profile, text: float, graph: float
-    ) -> tuple[float, dict[str, Any]]:
-        pol = self.policy
-        score = TEXT_WEIGHT * text + GRAPH_WEIGHT * graph
-        flags: dict[str, Any] = {"text": round(float(text), 4), "graph": round(float(graph), 4)}
-        if source.country and cand.country and source.country != cand.country:
-            score += pol.border_bonus
-            flags["border"] = [source.country, cand.country]
-        s1, s2 = SECTOR_OF_TYPE.get(source.org_type), SECTOR_OF_TYPE.get(cand.org_type)
-        if s1 and s2 and s1 != s2:
-            score += pol.sector_bonus
-            flags["sector"] = [source.org_type, cand.org_type]
-        shared_net = source.networks & cand.networks
-        if shared_net:
-            score += pol.network_bonus
-            flags["networks"] = sorted(shared_net)
-        if frozenset({source.org_type, cand.org_type}) in COMPLEMENTARY_ORG_TYPES:
-            score += COMPLEMENT_BONUS
-            flags["complementary_org_types"] = [source.org_type, cand.org_type]
-        if source.kind and cand.kind:
-            flags["complementary_kinds"] = [source.kind, cand.kind]
-        sought = source.partner_types or []
-        if sought and cand.org_type in sought:
-            score += SOUGHT_BONUS
-            flags["sought_type"] = cand.org_type
-        regions = source.partner_regions or []
-        if regions:
-            if any(cand.region.startswith(r) or cand.country == r for r in regions):
-                score += SOUGHT_BONUS
-                flags["sought_region"] = cand.region
-            else:
-                score -= SOUGHT_BONUS
-        return float(score), flags
-
     def _rank(
-        self, source: Profile, text: np.ndarray, graph: np.ndarray, allowed: np.ndarray, limit: int
+        self,
+        source: Profile,
+        text: np.ndarray,
+        graph: np.ndarray,
+        allowed: np.ndarray,
+        limit: int,
+        policy: PolicyWeights | None = None,
     ) -> list[Suggestion]:
-        # Coarse pre-selection on the text signal plus graph, then the full score on the short list.
-        coarse = np.where(allowed, TEXT_WEIGHT * text + GRAPH_WEIGHT * graph, -np.inf)
+        """The engine's ``score_pair`` on a short list: the best on text and history, which
+        dominate the score; the policy parts then re-order it."""
+        pol = policy or self.policy
+        coarse = np.where(allowed, pol.text * text + pol.history * graph, -np.inf)
         k = min(len(coarse), max(limit * 5, 50))
         if k == 0:
             return []
-        cand_rows = np.argpartition(-coarse, k - 1)[:k]
+        me = source.as_engine()
         out = []
-        for row in cand_rows:
+        for row in np.argpartition(-coarse, k - 1)[:k]:
             if not np.isfinite(coarse[row]):
                 continue
             cand = self.profiles[row]
-            score, flags = self._score(source, cand, float(text[row]), float(graph[row]))
+            pair = scoring.score_pair(me, cand.as_engine(), text[row], graph[row], pol)
             out.append(
                 Suggestion(
                     cand.key,
@@ -1139,8 +1098,8 @@ class MatchIndex:
                     cand.opp_id,
                     cand.name,
                     cand.kind,
-                    round(score, 4),
-                    flags,
+                    round(pair.total, 4),
+                    _reasons(source, cand, pair),
                     cand.is_demo,
                 )
             )
@@ -1199,6 +1158,8 @@ class MatchIndex:
             texts={"en": query},
         )
         row = self.pos.get(f"org:{org_id}") if org_id is not None else None
+        # Searching for someone applies the whole policy; an anonymous query is text only.
+        policy = self.policy if row is not None else self.policy.text_only()
         if row is not None:
             source = self.profiles[row]
         graph = self.graph_scores(org_id) if org_id else np.zeros(len(self.profiles))
@@ -1207,7 +1168,7 @@ class MatchIndex:
         # An organisation's own profile and its expertise profile describe the same thing: show
         # the better of the two only. Offers, requests and partner searches stay separate.
         results, seen = [], set()
-        for r in self._rank(source, text, graph, allowed, 2 * limit):
+        for r in self._rank(source, text, graph, allowed, 2 * limit, policy):
             if r.opp_id is None or r.kind == "EX":
                 if r.org_id in seen:
                     continue
@@ -1215,6 +1176,29 @@ class MatchIndex:
             r.reasons["query"] = query
             results.append(r)
         return results[:limit]
+
+
+def _reasons(source: Profile, cand: Profile, pair: scoring.PairScore) -> dict[str, Any]:
+    """The score parts as the flags ``explain`` renders (and the API's ``reasons`` come from)."""
+    parts = pair.parts
+    flags: dict[str, Any] = {
+        "text": round(parts.text, 4),
+        "graph": round(parts.history, 4),
+        "score_parts": {k: round(v, 4) for k, v in dataclasses.asdict(parts).items()},
+    }
+    if parts.cross_border:
+        flags["border"] = [source.country, cand.country]
+    if parts.cross_sector:
+        flags["sector"] = [source.org_type, cand.org_type]
+    if pair.shared_networks:
+        flags["networks"] = [int(n) for n in pair.shared_networks]
+    if parts.complementarity >= COMPLEMENTARY_AT:
+        flags["complementary_org_types"] = [source.org_type, cand.org_type]
+    if source.kind and cand.kind:
+        flags["complementary_kinds"] = [source.kind, cand.kind]
+    if pair.matches_sought:
+        flags["sought"] = list(pair.matches_sought)
+    return flags
 
 
 _lock = threading.Lock()
@@ -1696,7 +1680,7 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
         logger.warning("matching index snapshot %s: unreadable, ignored", path, exc_info=True)
         return None
     idx._arrays()
-    idx.policy = Policy.from_db()
+    idx.policy = policy_from_db()
     idx.token = token
     idx.built_at = float(meta.get("built_at") or 0.0)
     idx.loaded_from = str(path)
@@ -1785,7 +1769,7 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
             ]
     if common:
         reasons.append(_("Common partners in EU projects: %s") % ", ".join(common))
-    if "sought_type" in r or "sought_region" in r:
+    if "sought" in r:
         reasons.append(_("Fits the partner sought"))
     return {
         "reasons": reasons,

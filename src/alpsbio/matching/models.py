@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from alpsbio.core.i18n import localized
 from alpsbio.core.models import TimeStamped
+from alpsbio.matching.engine.complementarity import COMPATIBLE
+from alpsbio.matching.engine.types import PolicyWeights
 
 
 class OpportunityType(models.TextChoices):
@@ -30,15 +32,24 @@ class OpportunityType(models.TextChoices):
 
 OFFER_TYPES = frozenset({"TO", "BO", "EX"})
 REQUEST_TYPES = frozenset({"TR", "BR", "RD"})
-# Which types answer which: a request is matched to offers, never to another request.
-COMPLEMENTARY_TYPES: dict[str, frozenset[str]] = {
-    "TR": frozenset({"TO", "EX"}),
-    "BR": frozenset({"BO", "EX"}),
-    "RD": frozenset({"EX", "TO"}),
-    "TO": frozenset({"TR", "RD"}),
-    "BO": frozenset({"BR"}),
-    "EX": frozenset({"TR", "BR", "RD"}),
+# The engine's name for each type ("" is an organisation's own profile).
+ENGINE_KIND: dict[str, str] = {
+    "": "organisation",
+    "TO": "technology_offer",
+    "TR": "technology_request",
+    "BO": "business_offer",
+    "BR": "business_request",
+    "RD": "rd_partner_request",
+    "EX": "expertise",
 }
+# Which types answer which (a request is matched to offers, never to another request): the
+# engine's table, in the two-letter codes.
+COMPLEMENTARY_TYPES: dict[str, frozenset[str]] = {
+    code: frozenset(c for c, k in ENGINE_KIND.items() if c and k in COMPATIBLE[kind])
+    for code, kind in ENGINE_KIND.items()
+    if code
+}
+_POLICY = PolicyWeights()
 
 
 class OpportunityStatus(models.TextChoices):
@@ -245,17 +256,17 @@ class MatchingSettings(models.Model):
 
     border_bonus = models.FloatField(
         _("bonus for crossing a border"),
-        default=0.10,
+        default=_POLICY.cross_border,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
     sector_bonus = models.FloatField(
         _("bonus for crossing sectors"),
-        default=0.08,
+        default=_POLICY.cross_sector,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
     network_bonus = models.FloatField(
         _("bonus for a shared thematic network"),
-        default=0.05,
+        default=_POLICY.shared_network,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,10 +28,12 @@ from .engine import MatchingEngine, fallback_engine
 from .errors import InputError
 from .graph import CoParticipationGraph
 from .index import ExactIndex, HnswIndex, VectorIndex
-from .types import Explanation, PolicyWeights, Profile, ScoreParts, Suggestion
+from .scoring import PairScore, history_strength, score_pair
+from .types import SECTOR_OF_TYPE, Explanation, PolicyWeights, Profile, ScoreParts, Suggestion
 
 __all__ = [
     "COMPATIBLE",
+    "SECTOR_OF_TYPE",
     "CoParticipationGraph",
     "CombinedEmbedder",
     "E5Embedder",
@@ -43,6 +45,7 @@ __all__ = [
     "InputError",
     "LanguageCentredEmbedder",
     "MatchingEngine",
+    "PairScore",
     "PolicyWeights",
     "Profile",
     "ScoreParts",
@@ -55,6 +58,8 @@ __all__ = [
     "content_hash",
     "default_embedder",
     "fallback_engine",
+    "history_strength",
+    "score_pair",
     "sought_match",
     "type_complementarity",
 ]

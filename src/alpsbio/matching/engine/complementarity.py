@@ -13,12 +13,12 @@ COMPATIBLE: dict[str, frozenset[str]] = {
     "technology_offer": frozenset({"technology_request", "rd_partner_request"}),
     "technology_request": frozenset({"technology_offer", "expertise", "organisation"}),
     "business_offer": frozenset({"business_request"}),
-    "business_request": frozenset({"business_offer", "organisation"}),
+    "business_request": frozenset({"business_offer", "expertise", "organisation"}),
     "rd_partner_request": frozenset({"expertise", "technology_offer", "organisation"}),
-    "expertise": frozenset({"rd_partner_request", "technology_request"}),
+    "expertise": frozenset({"rd_partner_request", "technology_request", "business_request"}),
 }
 
-_ACADEMIC = ("university", "research_centre")
+_ACADEMIC = ("university", "research")
 _COMPANY = ("startup", "sme", "large_company")
 # Pairs that work together (symmetric), in [0, 1]. Same-type pairs get a low default: two
 # universities do cooperate, but the cluster exists to connect different kinds of actors.
@@ -38,15 +38,17 @@ for _co in _COMPANY:
     _set(_co, "hospital", 1.0 if _co == "startup" else 0.9)  # a medtech finds its first users
     _set(_co, "training", 0.6)  # skills for industry
     _set(_co, "cluster", 0.5)
-    _set(_co, "public", 0.4)
+    _set(_co, "public_body", 0.4)
 _set("startup", "large_company", 0.8)  # licensing, acquisition, supply
 _set("startup", "sme", 0.5)
 _set("sme", "large_company", 0.6)
 _set("hospital", "training", 0.6)
-_set("hospital", "public", 0.5)
-_set("university", "research_centre", 0.5)
+_set("hospital", "public_body", 0.5)
+_set("university", "research", 0.5)
 SAME_TYPE = 0.2
 DEFAULT = 0.3
+# From this value on, an explanation names the two types as ones that work together.
+COMPLEMENTARY_AT = 0.5
 
 
 def compatible(a: Profile, b: Profile) -> bool:
@@ -62,7 +64,8 @@ def type_complementarity(a: str, b: str) -> float:
 def sought_match(seeker: Profile, other: Profile) -> tuple[float, tuple[str, ...]]:
     """How well ``other`` fits what ``seeker`` says it seeks: 1 when every stated wish is met.
 
-    No stated wish gives a neutral 0.5 so that profiles that say nothing are not favoured.
+    No stated wish gives a neutral 0.5 so that profiles that say nothing are not favoured, and a
+    wish not met costs as much as a wish met gains.
     """
     wishes, met, why = 0, 0, []
     if seeker.seeks_types:
@@ -70,11 +73,20 @@ def sought_match(seeker: Profile, other: Profile) -> tuple[float, tuple[str, ...
         if other.org_type in seeker.seeks_types:
             met += 1
             why.append(f"type:{other.org_type}")
-    if seeker.seeks_countries:
+    if seeker.seeks_regions:
         wishes += 1
-        if other.country in seeker.seeks_countries:
+        # A country code, or a NUTS code of any level (which starts with its country's code).
+        hit = next(
+            (
+                r
+                for r in seeker.seeks_regions
+                if r and (other.country == r or other.region.startswith(r))
+            ),
+            None,
+        )
+        if hit is not None:
             met += 1
-            why.append(f"country:{other.country}")
+            why.append(f"{'country' if hit == other.country else 'region'}:{hit}")
     if wishes == 0:
         return 0.5, ()
     return met / wishes, tuple(why)

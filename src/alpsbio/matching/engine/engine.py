@@ -1,10 +1,6 @@
-"""The combined scorer: text meaning + collaboration history + complementarity + policy.
+"""The matching engine: text meaning + collaboration history + complementarity + policy.
 
-score = w.text * text + w.history * history + w.complementarity * complementarity
-      + w.sought * sought + w.cross_border * [countries differ] + w.cross_sector * [sectors differ]
-      + w.shared_network * [a thematic network in common]
-
-Each part lies in [0, 1]; see docs/algorithms/matching.md for the definitions.
+Candidates come from the vector index and the graph; ``scoring.score_pair`` scores each one.
 """
 
 from __future__ import annotations
@@ -15,11 +11,12 @@ from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 
-from .complementarity import compatible, sought_match, type_complementarity
+from .complementarity import COMPLEMENTARY_AT, compatible
 from .embedding import Embedder, TfidfEmbedder
 from .graph import CoParticipationGraph
 from .index import ExactIndex, VectorIndex, make_index
-from .types import Explanation, PolicyWeights, Profile, ScoreParts, Suggestion
+from .scoring import history_strength, score_pair
+from .types import Explanation, PolicyWeights, Profile, Suggestion
 
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
 
@@ -136,8 +133,7 @@ class MatchingEngine:
         i, j = g.index[a], g.index[b]
         common = g.common_partners(i, j)
         aa = sum(1.0 / math.log(g.degree[g.index[c]]) for c in common if g.degree[g.index[c]] > 1)
-        # Saturating map of Adamic-Adar into [0, 1): two rare shared partners already say a lot.
-        return 1.0 - math.exp(-aa), tuple(str(c) for c in common[:5])
+        return history_strength(aa), tuple(str(c) for c in common[:5])
 
     def _graph_candidates(self, org: Hashable, limit: int) -> set[str]:
         g = self.graph
@@ -159,12 +155,7 @@ class MatchingEngine:
     ) -> list[Suggestion]:
         if self._index is None or k <= 0:
             return []
-        pol = self.policy
-        if text_only:
-            pol = PolicyWeights(
-                text=1.0, history=0.0, complementarity=0.0, sought=0.0, cross_border=0.0,
-                cross_sector=0.0, shared_network=0.0, candidates=pol.candidates,
-            )  # fmt: skip
+        pol = self.policy.text_only() if text_only else self.policy
         hits = dict(self._index.search(vec, max(pol.candidates, k * 5)))
         cand = set(hits) | self._graph_candidates(me.org_id, pol.candidates)
         out: list[Suggestion] = []
@@ -180,37 +171,27 @@ class MatchingEngine:
             sim = hits.get(pid)
             if sim is None:
                 sim = float(self._vectors[other.id] @ vec)
-            text = max(0.0, min(1.0, sim))
             hist, common = self._history(me.org_id, other.org_id)
-            comp = type_complementarity(me.org_type, other.org_type)
-            sought, why = sought_match(me, other)
-            border = float(bool(me.country and other.country and me.country != other.country))
-            sector = float(me.sector != other.sector)
-            nets = tuple(sorted(me.networks & other.networks))
-            total = (
-                pol.text * text
-                + pol.history * hist
-                + pol.complementarity * comp
-                + pol.sought * sought
-                + pol.cross_border * border
-                + pol.cross_sector * sector
-                + pol.shared_network * float(bool(nets))
-            )
-            parts = ScoreParts(text, hist, comp, sought, border, sector, float(bool(nets)), total)
+            pair = score_pair(me, other, sim, hist, pol)
+            parts = pair.parts
             expl = Explanation(
                 shared_keywords=tuple(
                     sorted({x.lower() for x in me.keywords} & {x.lower() for x in other.keywords})
                 ),
                 shared_nace=tuple(sorted(set(me.nace) & set(other.nace))),
                 shared_terms=tuple(sorted(my_terms & _terms(other.text))[:10]),
-                complementary_types=(me.org_type, other.org_type) if comp >= 0.5 else None,
+                complementary_types=(
+                    (me.org_type, other.org_type)
+                    if parts.complementarity >= COMPLEMENTARY_AT
+                    else None
+                ),
                 common_partners=common,
-                crosses_border=bool(border),
-                crosses_sector=bool(sector),
-                shared_networks=nets,
-                matches_sought=why,
+                crosses_border=bool(parts.cross_border),
+                crosses_sector=bool(parts.cross_sector),
+                shared_networks=pair.shared_networks,
+                matches_sought=pair.matches_sought,
             )
-            out.append(Suggestion(other.id, other.org_id, other.kind, total, parts, expl))
+            out.append(Suggestion(other.id, other.org_id, other.kind, pair.total, parts, expl))
         out.sort(key=lambda s: (-s.score, s.profile_id))
         return out[:k]
 

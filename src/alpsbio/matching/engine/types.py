@@ -20,14 +20,27 @@ ORG_TYPES = (
     "sme",
     "large_company",
     "university",
-    "research_centre",
+    "research",
     "hospital",
     "training",
-    "public",
+    "public_body",
     "cluster",
     "other",
 )
-SECTORS = ("academia", "industry", "health_care", "training", "public", "other")
+SECTORS = ("academia", "industry", "health", "training", "public", "other")
+# The sector each organisation type belongs to: crossing sectors is one of the cluster's aims.
+SECTOR_OF_TYPE = {
+    "university": "academia",
+    "research": "academia",
+    "startup": "industry",
+    "sme": "industry",
+    "large_company": "industry",
+    "hospital": "health",
+    "training": "training",
+    "public_body": "public",
+    "cluster": "public",
+    "other": "other",
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ class Profile:
     region: str = ""  # NUTS code
     networks: frozenset[str] = frozenset()  # the cluster's thematic networks the org belongs to
     seeks_types: tuple[str, ...] = ()  # partner types sought (empty = any)
-    seeks_countries: tuple[str, ...] = ()  # partner countries sought (empty = any)
+    seeks_regions: tuple[str, ...] = ()  # partner countries or NUTS regions sought (empty = any)
 
     def __post_init__(self) -> None:
         if self.kind not in PROFILE_KINDS:
@@ -57,16 +70,28 @@ class Profile:
 
 @dataclass(frozen=True)
 class PolicyWeights:
-    """The cluster's policy as tunable weights on the score parts (all parts lie in [0, 1])."""
+    """The cluster's policy as tunable weights on the score parts (all parts lie in [0, 1]).
+
+    The text part dominates: the other parts re-order candidates whose texts are close. The
+    last three are the bonuses the cluster managers tune (``MatchingSettings``); a sought part
+    of 0.1 moves a candidate by 0.05 either way from the neutral 0.5 of a seeker without wishes.
+    """
 
     text: float = 1.0
-    history: float = 0.4
-    complementarity: float = 0.25
-    sought: float = 0.2
+    history: float = 0.25
+    complementarity: float = 0.08
+    sought: float = 0.1
     cross_border: float = 0.1
-    cross_sector: float = 0.1
-    shared_network: float = 0.1
+    cross_sector: float = 0.08
+    shared_network: float = 0.05
     candidates: int = 200  # text neighbours re-scored per query
+
+    def text_only(self) -> PolicyWeights:
+        """For a query from no one: there is nobody to be complementary to or to cross from."""
+        return PolicyWeights(
+            text=self.text, history=0.0, complementarity=0.0, sought=0.0, cross_border=0.0,
+            cross_sector=0.0, shared_network=0.0, candidates=self.candidates,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
