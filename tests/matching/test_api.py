@@ -154,6 +154,12 @@ def test_suggestions_search_and_matches_are_public(
     sugg = c.get(f"{BASE}/organisations/{orgs['uga'].pk}/suggestions").json()
     assert sugg
     assert {"reasons", "common_partners", "crosses_border"} <= set(sugg[0])
+    parts = sugg[0]["score_parts"]
+    assert set(parts) == {
+        "text", "history", "complementarity", "sought", "cross_border", "cross_sector",
+        "shared_network", "total",
+    }  # fmt: skip
+    assert parts["total"] == pytest.approx(sugg[0]["score"], abs=1e-3)
     offer = make_opp(title={"fr": texts["offer"]["fr"]}, status="published")
     request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
     hits = c.get(f"{BASE}/search", {"q": "liquid biopsy cancer"}).json()

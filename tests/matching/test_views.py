@@ -157,6 +157,8 @@ def test_suggested_partners_fragment(
     assert "Suggested partners" in body
     assert "Università degli Studi di Milano" in body
     assert "Common partners in EU projects" in body
+    assert "How the score is made" in body  # the engine's parts, so a person can judge
+    assert "<dt>Collaboration history</dt><dd>0.76</dd>" in body  # 1 - exp(-1/log 2)
 
 
 def test_dashboard_panel_shows_suggestions(

@@ -135,6 +135,10 @@ class SuggestionOut(Schema):
     common_partners: list[str]
     crosses_border: bool
     crosses_sector: bool
+    score_parts: dict[str, float] = Field(
+        description="The engine's score parts, each in [0, 1] (text, history, complementarity, "
+        "sought, cross_border, cross_sector, shared_network), and their weighted total."
+    )
 
 
 def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
@@ -153,6 +157,7 @@ def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
             "common_partners": s.common_partners,
             "crosses_border": s.crosses_border,
             "crosses_sector": s.crosses_sector,
+            "score_parts": s.score_parts,
         }
         for s in items
     ]

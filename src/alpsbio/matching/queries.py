@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -111,6 +111,8 @@ class ExplainedSuggestion:
     crosses_border: bool
     crosses_sector: bool
     organisation_name: str = ""
+    # The engine's score parts (each in [0, 1]) and their weighted ``total``.
+    score_parts: dict[str, float] = field(default_factory=dict)
 
 
 def _explained(
@@ -139,6 +141,7 @@ def _explained(
                 crosses_border=e["crosses_border"],
                 crosses_sector=e["crosses_sector"],
                 organisation_name=names.get(s.org_id, ""),
+                score_parts=dict(s.reasons.get("score_parts", {})),
             )
         )
     return out
