@@ -190,13 +190,23 @@ def test_policy_and_outcomes_permissions(personas: dict[str, Any]) -> None:
         **_token(personas["admin"]),
     )
     assert ok.json()["border_bonus"] == 0.2
+    assert ok.json()["history_weight"] == 0.25  # not sent: unchanged
+    ok = c.put(
+        f"{BASE}/policy",
+        json.dumps({**body, "history_weight": 0.6}),
+        content_type="application/json",
+        **_token(personas["admin"]),
+    )
+    assert c.get(f"{BASE}/policy", **_token(personas["member"])).json()["history_weight"] == 0.6
     bad = c.put(
         f"{BASE}/policy",
-        json.dumps({**body, "border_bonus": 5}),
+        json.dumps({**body, "border_bonus": 5, "history_weight": -1}),
         content_type="application/json",
         **_token(personas["admin"]),
     )
     assert bad.status_code == 422
+    fields = {e["field"] for e in bad.json()["errors"]}
+    assert {"border_bonus", "history_weight"} <= fields
     assert c.get(f"{BASE}/outcomes", **_token(personas["member"])).status_code == 403
     report = c.get(f"{BASE}/outcomes", **_token(personas["manager_fr"])).json()
     assert report["totals"]["eois"] == 0

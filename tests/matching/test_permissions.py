@@ -60,10 +60,17 @@ def test_admin_edits_policy_in_admin(client_for: Callable[[str], Client]) -> Non
     MatchingSettings.load()
     url = reverse("admin:matching_matchingsettings_change", args=[1])
     resp = client_for("admin").post(
-        url, {"border_bonus": "0.25", "sector_bonus": "0.1", "network_bonus": "0.0"}
+        url,
+        {
+            "border_bonus": "0.25",
+            "sector_bonus": "0.1",
+            "network_bonus": "0.0",
+            "history_weight": "0.5",
+        },
     )
     assert resp.status_code == 302
     assert MatchingSettings.load().border_bonus == 0.25
+    assert MatchingSettings.load().history_weight == 0.5
 
 
 def test_manager_sees_only_own_region_in_admin(

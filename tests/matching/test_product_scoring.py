@@ -126,3 +126,21 @@ def test_the_settings_defaults_are_the_engines(db: Any) -> None:
         engine.cross_sector,
         engine.shared_network,
     )
+
+
+def test_the_history_weight_is_the_cluster_managers_choice(
+    orgs: dict[str, Organisation], projects: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    """UNIMI shares a partner with UGA; raising the history weight lifts it by exactly the
+    change times its history part."""
+    unimi = f"org:{orgs['unimi'].pk}"
+    before = {s.key: s for s in index.get_index(wait=True).suggest_partners(orgs["uga"].pk)}
+    services.update_matching_policy(personas["admin"], 0.1, 0.08, 0.05, history_weight=1.0)
+    idx = index.get_index(wait=True)
+    assert idx.policy.history == 1.0
+    after = {s.key: s for s in idx.suggest_partners(orgs["uga"].pk)}
+    history = before[unimi].reasons["graph"]
+    assert history > 0.5
+    assert after[unimi].score - before[unimi].score == pytest.approx(0.75 * history, abs=2e-4)
+    services.update_matching_policy(personas["admin"], 0.1, 0.08, 0.05)  # None: unchanged
+    assert MatchingSettings.load().history_weight == 1.0

@@ -125,7 +125,14 @@ class OutcomeFollowUpAdmin(admin.ModelAdmin):
 class MatchingSettingsAdmin(admin.ModelAdmin):
     """The policy weights: a singleton, editable by platform admins only."""
 
-    list_display = ("__str__", "border_bonus", "sector_bonus", "network_bonus", "updated_at")
+    list_display = (
+        "__str__",
+        "border_bonus",
+        "sector_bonus",
+        "network_bonus",
+        "history_weight",
+        "updated_at",
+    )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_edit_policy(request.user)
@@ -146,7 +153,7 @@ class MatchingSettingsAdmin(admin.ModelAdmin):
         from alpsbio.matching import services
 
         services.update_matching_policy(
-            request.user, obj.border_bonus, obj.sector_bonus, obj.network_bonus
+            request.user, obj.border_bonus, obj.sector_bonus, obj.network_bonus, obj.history_weight
         )
 
 

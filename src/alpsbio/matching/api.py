@@ -228,6 +228,13 @@ class PolicyIO(Schema):
     border_bonus: float = Field(..., ge=0.0, le=1.0)
     sector_bonus: float = Field(..., ge=0.0, le=1.0)
     network_bonus: float = Field(..., ge=0.0, le=1.0)
+    history_weight: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Weight of the collaboration history (shared partners) in the score; "
+        "omitted in a PUT: unchanged.",
+    )
 
 
 class PreferenceIO(Schema):
@@ -470,7 +477,11 @@ def get_policy(request: HttpRequest) -> MatchingSettings:
 @router.put("/policy", response=PolicyIO, auth=write_auth)
 def put_policy(request: HttpRequest, payload: PolicyIO) -> MatchingSettings:
     return services.update_matching_policy(
-        request.user, payload.border_bonus, payload.sector_bonus, payload.network_bonus
+        request.user,
+        payload.border_bonus,
+        payload.sector_bonus,
+        payload.network_bonus,
+        payload.history_weight,
     )
 
 

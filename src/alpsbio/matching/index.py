@@ -635,10 +635,11 @@ class Suggestion:
 
 
 def policy_from_db() -> PolicyWeights:
-    """The engine's default weights, with the bonuses the cluster managers tuned."""
+    """The engine's default weights, with those the cluster managers tuned."""
     s = MatchingSettings.load()
     return dataclasses.replace(
         PolicyWeights(),
+        history=s.history_weight,
         cross_border=s.border_bonus,
         cross_sector=s.sector_bonus,
         shared_network=s.network_bonus,

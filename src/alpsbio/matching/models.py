@@ -269,6 +269,17 @@ class MatchingSettings(models.Model):
         default=_POLICY.shared_network,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
+    history_weight = models.FloatField(
+        _("weight of the collaboration history"),
+        default=_POLICY.history,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_(
+            "How much shared partners in EU projects count against the meaning of the texts. "
+            "Higher finds the partners an organisation is likely to work with anyway (measured "
+            "on Horizon 2020: recall of next years' new partners rises with it); lower leaves "
+            "more room for relevant organisations outside its network."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # When a text model's vectors last became complete (set by the embedding task, read by the
     # index's state token): every process then rebuilds its index with the better model.

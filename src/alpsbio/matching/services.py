@@ -479,16 +479,23 @@ def answer_follow_up(
 
 @transaction.atomic
 def update_matching_policy(
-    actor: Any, border_bonus: float, sector_bonus: float, network_bonus: float
+    actor: Any,
+    border_bonus: float,
+    sector_bonus: float,
+    network_bonus: float,
+    history_weight: float | None = None,
 ) -> MatchingSettings:
+    """Set the policy weights; ``history_weight=None`` keeps the current one."""
     if not permissions.can_edit_policy(actor):
         raise PermissionDenied(_("Only platform admins change the matching policy."))
     errors: dict[str, list[str]] = {}
-    values = {
+    values: dict[str, float] = {
         "border_bonus": border_bonus,
         "sector_bonus": sector_bonus,
         "network_bonus": network_bonus,
     }
+    if history_weight is not None:
+        values["history_weight"] = history_weight
     for name, value in values.items():
         if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
             errors[name] = [_("A weight between 0 and 1.")]
