@@ -65,6 +65,12 @@ logger = logging.getLogger("alpsbio.matching")
 MAX_PROJECT_TITLES = 30
 MIN_CENTRING_POOL = 50
 MAX_PATCH_ROWS = 2000
+# Weight of the character n-gram TF-IDF cosine beside the embedding cosine in free-text search
+# (bench/match_search_quality.py: 0.4 -> 0.2 raised paraphrase@1 on the tuning half from 0.70
+# to 0.84 with per-model centring; rare words and exact names still come first lexically).
+SEARCH_TFIDF_WEIGHT = 0.2
+# Between two profiles (suggestions, matches): not measured yet, kept as before.
+PROFILE_TFIDF_WEIGHT = 0.4
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = frozenset(
@@ -834,28 +840,46 @@ class MatchIndex:
         logger.info("matching ANN index: %d vectors in %.1fs", len(rows), time.perf_counter() - t0)
 
     def _centre(self, profiles: Sequence[Profile], E: np.ndarray, fit: bool = False) -> np.ndarray:
-        """Remove each language's mean vector (the engine's ``LanguageCentredEmbedder``), with
-        its cache filled from the stored vectors so that nothing is embedded twice."""
+        """Remove the language offset from each base model's block separately, as the engine's
+        ``combined_centred`` does (each model centred on its own language subspace, then the
+        blocks weighted), with the caches filled from the stored vectors so that nothing is
+        embedded twice. One centring of the concatenated vector left most of E5's language
+        offset in and let USE dominate after normalisation (bench/match_search_quality.py)."""
         if self.encoder is None or not E.shape[1]:
             return E
-        from alpsbio.matching.engine.embedding import LanguageCentredEmbedder
+        from alpsbio.matching.engine.embedding import CombinedEmbedder, LanguageCentredEmbedder
 
-        rows = [i for i, p in enumerate(profiles) if p.text and np.any(E[i])]
-        texts = [profiles[i].text for i in rows]
+        total = sum(w for _p, w in self.parts)
+        spans, start = [], 0
+        for dim in self.part_dims:
+            spans.append((start, start + dim))
+            start += dim
+        scales = [float(np.sqrt(w / total)) for _p, w in self.parts]
+        # Per block: the rows that have this model's vector (a few may still lack one).
+        rows = [
+            [i for i, p in enumerate(profiles) if p.text and np.any(E[i, a:b])] for a, b in spans
+        ]
         if fit:
             # Per-language means need a pool; on a handful of profiles they would erase the text.
             self.centred = (
-                LanguageCentredEmbedder(self.encoder) if len(rows) >= MIN_CENTRING_POOL else None
+                CombinedEmbedder(
+                    [LanguageCentredEmbedder(p) for p, _w in self.parts],
+                    [w for _p, w in self.parts],
+                )
+                if max((len(r) for r in rows), default=0) >= MIN_CENTRING_POOL
+                else None
             )
         if self.centred is None:
             return E
-        for i, text in zip(rows, texts, strict=True):
-            self.centred.cache.put(self.centred.cache.key(text), E[i])
-        if fit:
-            self.centred.fit(texts)
         out = E.copy()
-        if rows:
-            out[rows] = self.centred.embed(texts)
+        for part, (a, b), scale, rs in zip(self.centred.parts, spans, scales, rows, strict=True):
+            texts = [profiles[i].text for i in rs]
+            for i, text in zip(rs, texts, strict=True):
+                part.cache.put(part.cache.key(text), E[i, a:b] / scale)
+            if fit:
+                part.fit(texts)
+            if rs:
+                out[rs, a:b] = part.embed(texts) * np.float32(scale)
         return out
 
     @_guarded
@@ -997,6 +1021,7 @@ class MatchIndex:
         q_tfidf: Any = None,
         q_emb: np.ndarray | None = None,
         rows: np.ndarray | None = None,
+        tfidf_weight: float = PROFILE_TFIDF_WEIGHT,
     ) -> np.ndarray:
         """Cosine similarity of one query to every profile (embedding and TF-IDF blended), or
         to the profiles at ``rows`` only (in that order)."""
@@ -1022,7 +1047,8 @@ class MatchIndex:
                     tf[at] = np.asarray(self.P[pos] @ q).ravel()
         if q_emb is not None and E.shape[1] and np.any(q_emb):
             emb = E @ np.asarray(q_emb, dtype=np.float32).ravel()
-            return np.where(has_vec, 0.6 * emb + 0.4 * tf, tf)
+            w = np.float32(tfidf_weight)
+            return np.where(has_vec, (1 - w) * emb + w * tf, tf)
         return tf
 
     def _text_for_row(
@@ -1148,7 +1174,7 @@ class MatchIndex:
         if self.E.shape[1] and self.encoder is not None:
             model = self.centred if self.centred is not None else self.encoder
             q_emb = model.embed([query], query=True)[0]
-        text = self.text_scores(q_tfidf=q_tfidf, q_emb=q_emb)
+        text = self.text_scores(q_tfidf=q_tfidf, q_emb=q_emb, tfidf_weight=SEARCH_TFIDF_WEIGHT)
         source = Profile(
             key="query",
             org_id=0,
@@ -1364,7 +1390,7 @@ def reset_index() -> None:
 # running process); anything else (missing, corrupt, tampered, other model, older format, rows
 # added or removed since) is ignored and the index is built again.
 
-SNAPSHOT_FORMAT = 3  # 2: vectors per base model, text model named; 3: with the ANN graph
+SNAPSHOT_FORMAT = 4  # 2: vectors per base model; 3: with the ANN graph; 4: centring per model
 _MAGIC = b"ALPSBIO-MATCH-IDX1\n"
 _MAC_SIZE = 32
 SNAPSHOT_NAME = "matching-index.npz.signed"
@@ -1497,15 +1523,19 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
         arrays["ann"] = np.frombuffer(data, dtype=np.uint8)
         arrays["ann_labels"] = np.array([[int(r), lab] for r, lab in labels], dtype=np.int64)
     c = idx.centred
-    if c is not None and c.overall is not None:
-        langs = sorted(c.means)
-        meta["centred"] = {"mode": c.mode, "min_count": c.min_count, "langs": langs}
-        arrays["c_overall"] = c.overall
-        arrays["c_means"] = (
-            np.vstack([c.means[k] for k in langs]) if langs else np.zeros((0, len(c.overall)))
-        )
-        if c.basis is not None:
-            arrays["c_basis"] = c.basis
+    if c is not None and all(p.overall is not None for p in c.parts):
+        meta["centred"] = []
+        for k, part in enumerate(c.parts):
+            langs = sorted(part.means)
+            meta["centred"].append({"mode": part.mode, "min_count": part.min_count, "langs": langs})
+            arrays[f"c{k}_overall"] = part.overall
+            arrays[f"c{k}_means"] = (
+                np.vstack([part.means[x] for x in langs])
+                if langs
+                else np.zeros((0, len(part.overall)))
+            )
+            if part.basis is not None:
+                arrays[f"c{k}_basis"] = part.basis
     arrays["meta"] = _json_array(meta)
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]
@@ -1629,7 +1659,11 @@ def load_snapshot(path: Path | None = None) -> MatchIndex | None:
 
 
 def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
-    from alpsbio.matching.engine.embedding import LanguageCentredEmbedder, TfidfEmbedder
+    from alpsbio.matching.engine.embedding import (
+        CombinedEmbedder,
+        LanguageCentredEmbedder,
+        TfidfEmbedder,
+    )
 
     read = _read_snapshot(path, fh)
     if read is None:
@@ -1661,11 +1695,14 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
         idx.encoder = compose(idx.parts)
         c = meta.get("centred")
         if c is not None and idx.encoder is not None:
-            centred = LanguageCentredEmbedder(idx.encoder, min_count=c["min_count"], mode=c["mode"])
-            centred.overall = np.asarray(z["c_overall"])
-            centred.means = {k: np.asarray(z["c_means"][i]) for i, k in enumerate(c["langs"])}
-            centred.basis = np.asarray(z["c_basis"]) if "c_basis" in z.files else None
-            idx.centred = centred
+            centred_parts: list[Any] = []
+            for k, ((part, _w), cm) in enumerate(zip(idx.parts, c, strict=True)):
+                lce = LanguageCentredEmbedder(part, min_count=cm["min_count"], mode=cm["mode"])
+                lce.overall = np.asarray(z[f"c{k}_overall"])
+                lce.means = {x: np.asarray(z[f"c{k}_means"][i]) for i, x in enumerate(cm["langs"])}
+                lce.basis = np.asarray(z[f"c{k}_basis"]) if f"c{k}_basis" in z.files else None
+                centred_parts.append(lce)
+            idx.centred = CombinedEmbedder(centred_parts, [w for _p, w in idx.parts])
         g = meta.get("graph")
         if g is not None:
             idx.graph = CoParticipationGraph(
