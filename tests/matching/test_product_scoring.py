@@ -144,3 +144,22 @@ def test_the_history_weight_is_the_cluster_managers_choice(
     assert after[unimi].score - before[unimi].score == pytest.approx(0.75 * history, abs=2e-4)
     services.update_matching_policy(personas["admin"], 0.1, 0.08, 0.05)  # None: unchanged
     assert MatchingSettings.load().history_weight == 1.0
+
+
+def test_an_exact_name_short_name_or_reference_is_found_first(
+    published: dict[str, Opportunity], orgs: dict[str, Organisation]
+) -> None:
+    """Names say little to a sentence model; a user who types one expects that partner."""
+    idx = index.get_index(wait=True)
+    for query, key in (
+        ("UGA", f"org:{orgs['uga'].pk}"),  # short name
+        ("hospices civils de LYON", f"org:{orgs['hcl'].pk}"),  # case and spacing
+        ("Universita degli studi di Milano", f"org:{orgs['unimi'].pk}"),  # no accent
+        (published["request"].reference, f"opp:{published['request'].pk}"),
+    ):
+        hits = idx.search(query)
+        assert hits[0].key == key, query
+        assert hits[0].reasons["name"] is True
+    explained = queries.search_partners("UGA", lang="en")
+    assert "Its name is the one searched for" in explained[0].reasons
+    assert "name" not in idx.search("liquid biopsy")[0].reasons
