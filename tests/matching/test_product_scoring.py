@@ -163,3 +163,21 @@ def test_an_exact_name_short_name_or_reference_is_found_first(
     explained = queries.search_partners("UGA", lang="en")
     assert "Its name is the one searched for" in explained[0].reasons
     assert "name" not in idx.search("liquid biopsy")[0].reasons
+
+
+def test_an_edited_organisation_type_is_scored_on_the_next_read(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    offer = make_opp(org=orgs["epfl"], kind="TO", title=texts["offer"], status="published")
+
+    def complementarity() -> float:
+        got = {s.opp_id: s for s in index.get_index(wait=True).opportunity_matches(request.pk)}
+        return float(got[offer.pk].reasons["score_parts"]["complementarity"])
+
+    assert complementarity() == 0.2  # university - university
+    orgs["epfl"].org_type = "startup"
+    orgs["epfl"].save()
+    assert complementarity() == 1.0  # university - startup

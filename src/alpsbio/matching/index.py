@@ -720,6 +720,7 @@ class MatchIndex:
         self.described = np.zeros(0, dtype=bool)
         self.graph_pos = np.zeros(0, dtype=np.int64)
         self._names: dict[str, list[int]] | None = None  # name_key -> rows, built on demand
+        self._as_engine: dict[int, engine_types.Profile] = {}  # row -> what score_pair reads
         self.graph: CoParticipationGraph | None = None
         self.policy = PolicyWeights()
         self.token: tuple[Any, ...] = ()
@@ -829,6 +830,7 @@ class MatchIndex:
     def _arrays(self) -> None:
         """Per-profile columns as arrays, so that filters are vectorised."""
         self._names = None
+        self._as_engine = {}
         ps = self.profiles
         self.org_of = np.array([p.org_id for p in ps], dtype=np.int64)
         self.is_org = np.array([p.opp_id is None for p in ps], dtype=bool)
@@ -951,6 +953,12 @@ class MatchIndex:
         )
         if len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS:  # a bulk update: cheaper to rebuild
             return self._rebuild(background)
+        # An organisation's type, place and networks are part of its opportunities' profiles.
+        published |= set(
+            Opportunity.objects.filter(
+                organisation_id__in=org_ids, status=OpportunityStatus.PUBLISHED
+            ).values_list("pk", flat=True)
+        )
         changed = load_org_profiles(org_ids) + load_opp_profiles(sorted(published))
         if any(p.key not in self.pos and p.opp_id is None for p in changed):
             return self._rebuild(background)  # an organisation became matchable
@@ -965,6 +973,7 @@ class MatchIndex:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
                 self.profiles[row] = prof
+                self._as_engine.pop(row, None)
             self._names = None
             new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
             # Edited rows live in a small side matrix that overrides the big one (O(edits), not
@@ -1022,6 +1031,7 @@ class MatchIndex:
         and the snapshot keep it hidden); publishing again patches it back."""
         for row in rows:
             self.profiles[row] = dataclasses.replace(self.profiles[row], texts={}, kind="")
+            self._as_engine.pop(row, None)
             self.has_text[row] = False
             self.described[row] = False
             self.kinds[row] = ""
@@ -1154,7 +1164,10 @@ class MatchIndex:
             if not np.isfinite(coarse[row]):
                 continue
             cand = self.profiles[row]
-            pair = scoring.score_pair(me, cand.as_engine(), text[row], graph[row], pol)
+            other = self._as_engine.get(row)
+            if other is None:
+                other = self._as_engine[row] = cand.as_engine()
+            pair = scoring.score_pair(me, other, text[row], graph[row], pol)
             out.append(
                 Suggestion(
                     cand.key,
