@@ -1,13 +1,14 @@
 """Cross-lingual search quality on the product path: ``MatchIndex.search``, beside the engine.
 
 Run: .venv/bin/python bench/match_search_quality.py [--sets main,heldout] [--keep-db PATH]
-     [--cache DIR | --no-cache] [--variants] [--threads 1]
+     [--cache DIR | --no-cache] [--variants] [--matches] [--threads 1]
 
 ``bench/match_crosslingual.py`` measures the *engine's* text signal (USE+E5, each centred on a
 language subspace fitted on the pool, request formulas stripped from queries). Users meet the
-Django index instead (``alpsbio.matching.index``): 0.6 x embedding cosine + 0.4 x character
-n-gram TF-IDF cosine, its own language centring, the ``text > 0.02`` filter and the dedup of an
-organisation's own and expertise profiles. This script measures that path on the same test sets
+Django index instead (``alpsbio.matching.index``): (1 - w) x embedding cosine + w x character
+n-gram TF-IDF cosine (w = ``SEARCH_TFIDF_WEIGHT`` in search), its own language centring (per
+model since aad69ea), the ``text > 0.02`` filter and the dedup of an organisation's own and
+expertise profiles. This script measures that path on the same test sets
 and the same task (``engine.crossling.build_task``: the pool holds one language version per
 statement, in rotation; queries are the other three translations and the paraphrased need):
 
@@ -39,6 +40,27 @@ engine's centring (each model centred separately, then combined) instead of the 
 ``MIN_CENTRING_POOL`` (the held-out pool has 40 profiles, below the product's 50), and a gate
 that ignores TF-IDF cosines under 0.2 or 0.3. Choose only on the tuning half (items 1-50).
 
+``--matches`` measures the other place users meet cross-lingual matching: an opportunity's
+"matches" (``MatchIndex.opportunity_matches``, profile to profile, ``PROFILE_TFIDF_WEIGHT``, the
+policy parts of ``engine.scoring.score_pair``). Each paraphrased need is published, through the
+same workflow, as a technology request (TR) of a second organisation per item ("Statement <n>"
+as well, numbered after the offers' organisations: an organisation's own offers are excluded
+from its matches). With ``--matches`` every organisation is an SME in one country, so that the
+policy parts (complementarity, partner sought, border, sector, networks, history) are the same
+for every candidate; the script checks that on every request/offer pair and prints any
+difference. The requests stay expired while search is measured and are published, with their
+set's offers, for this part only, so they enter the index's centring pool and the TF-IDF IDF
+(they are profiles too). ``opportunity_matches(request, limit=10)`` is called for every request;
+a hit is the statement's offer first. Variants (monkeypatches, this process only): the
+profile-to-profile TF-IDF weight (0.4 as shipped, 0.3, 0.2, 0.1, 0), and the request's vector
+taken with its request formula stripped (``strip_request_formula``, as search treats a query),
+with its TF-IDF row unchanged or also stripped, and the centring fitted on the offers only.
+With ``--variants`` too, the rare-word check is run on matches: the rare word alone replaces
+its statement's request (the request row's vector and TF-IDF row, in this process; the IDF and
+centring stay fitted on the published texts), and a hit is the statement's offer first. The
+ANN path (HNSW, used above ``MATCHING_ANN_MIN_PROFILES`` profiles) is forced on the small pool,
+as shipped and with 20 candidates only.
+
 ``--variants`` also runs two lexical checks, with queries built from the pool itself:
 * *rare word*: for each pool text, its longest word (6+ letters) that no other pool text of the
   set contains (case-insensitive substring), alone as the query; success = its statement first;
@@ -57,9 +79,9 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +101,7 @@ from alpsbio.matching.engine.crossling import (  # noqa: E402
 from alpsbio.matching.engine.io import TextItem  # noqa: E402
 
 COUNTRIES = ("FR", "IT", "CH", "AT", "DE")  # rotated; an anonymous search ignores countries
+MATCHES_COUNTRY = "FR"  # --matches: one country for all, so no candidate gets a border bonus
 _WORD = re.compile(r"[^\W\d_]{6,}", re.UNICODE)
 
 
@@ -92,6 +115,9 @@ class SetData:
     gold: dict[str, str]  # query id -> statement id
     org_of: dict[str, int]  # statement id -> organisation id
     opp_ids: list[int]
+    offer_of: dict[str, int] = field(default_factory=dict)  # statement id -> offer id
+    req_of: dict[str, int] = field(default_factory=dict)  # statement id -> request (TR) id
+    req_org: dict[str, int] = field(default_factory=dict)  # statement id -> requester org id
 
 
 # --- Database -------------------------------------------------------------------------------
@@ -129,8 +155,12 @@ def setup_django(db_path: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def populate(sets: dict[str, tuple[list[Statement], Any]]) -> dict[str, SetData]:
-    """Recreate the organisations and offers (vectors stay in ``Embedding``)."""
+def populate(
+    sets: dict[str, tuple[list[Statement], Any]], matches: bool = False
+) -> dict[str, SetData]:
+    """Recreate the organisations and offers (vectors stay in ``Embedding``); with
+    ``matches``, also one requesting organisation per statement and its need as a published
+    technology request."""
     from alpsbio.accounts.models import OrganisationRole, User
     from alpsbio.directory.models import Organisation, OrganisationType
     from alpsbio.matching import services
@@ -151,12 +181,25 @@ def populate(sets: dict[str, tuple[list[Statement], Any]]) -> dict[str, SetData]
             org = Organisation.objects.create(
                 legal_name=f"Statement {n}",
                 org_type=OrganisationType.SME,
-                country_code=COUNTRIES[n % len(COUNTRIES)],
+                country_code=MATCHES_COUNTRY if matches else COUNTRIES[n % len(COUNTRIES)],
             )
             OrganisationRole.objects.create(
                 user=user, organisation=org, role=OrganisationRole.Role.EDITOR
             )
             orgs[name].append(org)
+    requesters: dict[str, list[Any]] = {name: [] for name in sets}
+    for name, (statements, _task) in sets.items() if matches else ():
+        for _s in statements:
+            n += 1  # neutral names too, numbered after the offers' organisations
+            org = Organisation.objects.create(
+                legal_name=f"Statement {n}",
+                org_type=OrganisationType.SME,
+                country_code=MATCHES_COUNTRY,
+            )
+            OrganisationRole.objects.create(
+                user=user, organisation=org, role=OrganisationRole.Role.EDITOR
+            )
+            requesters[name].append(org)
     user = User.objects.get(pk=user.pk)  # its cached roles now include every organisation
     for name, (statements, task) in sets.items():
         pool, trans, para, gold = task
@@ -171,18 +214,32 @@ def populate(sets: dict[str, tuple[list[Statement], Any]]) -> dict[str, SetData]
             services.publish_opportunity(user, opp)
             org_of[s.id] = org.pk
             opp_ids.append(opp.pk)
-        out[name] = SetData(name, statements, pool, trans, para, gold, org_of, opp_ids)
+        data = SetData(name, statements, pool, trans, para, gold, org_of, opp_ids)
+        data.offer_of = {s.id: pk for s, pk in zip(statements, opp_ids, strict=True)}
+        for s, org in zip(statements, requesters[name], strict=True) if matches else ():
+            req = services.create_opportunity(
+                user,
+                org,
+                {"kind": OpportunityType.TECHNOLOGY_REQUEST, "title": {s.need_lang: s.need}},
+            )
+            services.submit_opportunity(user, req)
+            services.publish_opportunity(user, req)
+            data.req_of[s.id] = req.pk
+            data.req_org[s.id] = org.pk
+        out[name] = data
     return out
 
 
-def only(data: SetData, describe_orgs: bool = False) -> None:
-    """Publish this set's offers only (the others expire); optionally give this set's
-    organisations their statement as description (the exact-name check)."""
+def only(data: SetData, describe_orgs: bool = False, requests: Sequence[int] | None = None) -> None:
+    """Publish this set's offers only (the others expire), and the ``requests`` if given;
+    optionally give this set's organisations their statement as description (the exact-name
+    check)."""
     from alpsbio.directory.models import Organisation
     from alpsbio.matching.models import Opportunity, OpportunityStatus
 
-    Opportunity.objects.filter(pk__in=data.opp_ids).update(status=OpportunityStatus.PUBLISHED)
-    Opportunity.objects.exclude(pk__in=data.opp_ids).update(status=OpportunityStatus.EXPIRED)
+    keep = [*data.opp_ids, *(requests or [])]
+    Opportunity.objects.filter(pk__in=keep).update(status=OpportunityStatus.PUBLISHED)
+    Opportunity.objects.exclude(pk__in=keep).update(status=OpportunityStatus.EXPIRED)
     Organisation.objects.update(description={})
     if describe_orgs:
         for s, item in zip(data.statements, data.pool, strict=True):
@@ -222,6 +279,12 @@ def embed_all(strip: Callable[[str], str], queries: list[str]) -> int:
 _ORIGINAL_TEXT_SCORES: Any = None
 TFIDF_WEIGHT: list[float | None] = [None]  # None: index.py's own blend, untouched
 TFIDF_GATE: list[float] = [0.0]  # TF-IDF cosines below this count 0 (0: no gate)
+# Profile to profile (``query_rows`` given: matches, suggestions): None keeps index.py's
+# ``PROFILE_TFIDF_WEIGHT`` (the default of ``text_scores``, bound when index.py is imported,
+# so patching the module constant would not reach it).
+PROFILE_WEIGHT: list[float | None] = [None]
+# Profile-to-profile calls: [all rows scored, a subset of rows scored (the ANN path)].
+PROFILE_CALLS = [0, 0]
 
 
 def blended_text_scores(
@@ -235,6 +298,10 @@ def blended_text_scores(
 ) -> np.ndarray:
     """``text_scores`` with another TF-IDF weight: (1 - w) x embedding + w x TF-IDF."""
     w = TFIDF_WEIGHT[0]
+    if query_rows is not None:
+        PROFILE_CALLS[rows is not None] += 1
+        if PROFILE_WEIGHT[0] is not None:
+            kwargs["tfidf_weight"] = PROFILE_WEIGHT[0]
     if w is None or query_rows is not None or q_emb is None or not self.E.shape[1]:
         return np.asarray(
             _ORIGINAL_TEXT_SCORES(
@@ -312,6 +379,284 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("engine centring, w 0.2, tf>=0.2", {"centring": "engine", "w": 0.2, "gate": 0.2}),
 ]
 LEXICAL_VARIANTS = [v for v in VARIANTS if v[0] != "product, no request strip"]
+
+
+# --- Matches of an opportunity (--matches) ---------------------------------------------------
+
+PROFILE_WEIGHTS = (0.4, 0.3, 0.2, 0.1, 0.0)
+MATCH_MODES: list[tuple[str, dict[str, Any]]] = [
+    ("matches (index.py)", {}),
+    ("request vector stripped", {"strip": "vector"}),
+    ("request vector+TF-IDF stripped", {"strip": "both"}),
+    ("centring fitted on offers only", {"centre": "offers"}),
+    ("offers-only centring + stripped", {"centre": "offers", "strip": "vector"}),
+]
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.asarray(x / np.where(n > 0, n, 1.0), dtype=np.float32)
+
+
+def row_vectors(idx: Any, texts: list[str], centred: Any, as_query: bool) -> np.ndarray:
+    """Index rows for ``texts``: per base model, centred with ``centred`` (or not, if None),
+    normalised and weighted as ``MatchIndex._centre`` does. ``as_query``: the text is embedded
+    the way search embeds a query (request formula stripped; the models' vectors do not
+    depend on the query flag otherwise), else as a profile (as the index does)."""
+    from alpsbio.matching.engine.textsignal import strip_request_formula
+
+    total = sum(w for _p, w in idx.parts)
+    models = centred.parts if centred is not None else [p for p, _w in idx.parts]
+    blocks = []
+    for m, (_p, w) in zip(models, idx.parts, strict=True):
+        if centred is None and as_query:
+            v = m.embed([strip_request_formula(t) for t in texts], query=True)
+        else:
+            v = m.embed(texts, query=as_query)
+        blocks.append(_l2(np.asarray(v)) * np.float32(np.sqrt(w / total)))
+    return np.hstack(blocks).astype(np.float32)
+
+
+def offers_centring(idx: Any, offer_rows: list[int]) -> tuple[np.ndarray, Any]:
+    """The product's per-model centring, fitted on the offers only (as in the search part)
+    instead of every profile with a vector (offers and requests), applied to every row."""
+    from alpsbio.matching.engine.embedding import CombinedEmbedder, LanguageCentredEmbedder
+
+    centred = CombinedEmbedder(
+        [LanguageCentredEmbedder(p) for p, _w in idx.parts], [w for _p, w in idx.parts]
+    )
+    centred.fit([idx.profiles[i].text for i in offer_rows])
+    rows = [i for i, p in enumerate(idx.profiles) if p.text and np.any(idx.E[i])]
+    E = np.zeros_like(idx.E)
+    if rows:
+        E[rows] = centred.embed([idx.profiles[i].text for i in rows])
+    return E, centred
+
+
+@contextmanager
+def match_variant(
+    idx: Any,
+    spec: dict[str, Any],
+    weight: float | None,
+    req_rows: list[int],
+    offer_rows: list[int],
+    texts: list[str] | None = None,
+) -> Iterator[None]:
+    """A variant of the built index for ``opportunity_matches``. ``texts``: the requests'
+    rows are replaced by these texts' vector and TF-IDF row (the rare-word check)."""
+    import scipy.sparse as sp
+
+    from alpsbio.matching.engine.textsignal import strip_request_formula
+
+    saved = (idx.E, idx.centred, idx.P, idx.patch_pos)
+    PROFILE_WEIGHT[0] = weight
+    try:
+        centred = idx.centred
+        E = idx.E
+        if spec.get("centre") == "offers":
+            E, centred = offers_centring(idx, offer_rows)
+        req_texts = [idx.profiles[r].text for r in req_rows]
+        new_texts = texts if texts is not None else req_texts
+        if spec.get("strip") or texts is not None or E is not idx.E:
+            E = E.copy()
+            E[req_rows] = row_vectors(idx, new_texts, centred, bool(spec.get("strip")))
+        tf_texts = None
+        if spec.get("strip") == "both":
+            tf_texts = [strip_request_formula(t) for t in new_texts]
+        elif texts is not None:
+            tf_texts = list(texts)
+        if tf_texts is not None:
+            idx.P = sp.csr_matrix(idx.tfidf.embed_sparse(tf_texts))
+            idx.patch_pos = {r: k for k, r in enumerate(req_rows)}
+        idx.E = E
+        yield
+    finally:
+        PROFILE_WEIGHT[0] = None
+        idx.E, idx.centred, idx.P, idx.patch_pos = saved
+
+
+def match_hits(idx: Any, data: SetData, limit: int = 10) -> dict[str, list[bool]]:
+    """Per request, whether its statement's offer is the first of its matches (and among the
+    first three: "top3", a finer tie-breaker on the tuning half)."""
+    out: dict[str, list[bool]] = {"para": [], "top3": [], "empty": []}
+    for s in data.statements:
+        res = idx.opportunity_matches(data.req_of[s.id], limit=limit)
+        ids = [r.opp_id for r in res]
+        out["para"].append(ids[:1] == [data.offer_of[s.id]])
+        out["top3"].append(data.offer_of[s.id] in ids[:3])
+        out["empty"].append(not res)
+    return out
+
+
+def policy_parts(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int], set[int]]:
+    """Every request/offer pair's score parts other than text (history, complementarity,
+    sought, border, sector, network) as ``score_pair`` computes them in ``_rank``: the number
+    of pairs, the distinct part tuples with their counts, and the numbers of candidates."""
+    from alpsbio.matching.engine import scoring
+    from alpsbio.matching.models import COMPLEMENTARY_TYPES
+
+    distinct: dict[tuple[float, ...], int] = {}
+    n_pairs, n_cand = 0, set()
+    for s in data.statements:
+        row = idx.pos[f"opp:{data.req_of[s.id]}"]
+        src = idx.profiles[row]
+        wanted = COMPLEMENTARY_TYPES.get(src.kind, frozenset())
+        allowed = np.isin(idx.kinds, list(wanted)) & (idx.org_of != src.org_id)
+        graph = idx.graph_scores(src.org_id)
+        n_cand.add(int(allowed.sum()))
+        me = src.as_engine()
+        for r in np.flatnonzero(allowed):
+            p = scoring.score_pair(
+                me, idx.profiles[r].as_engine(), 0.0, float(graph[r]), idx.policy
+            ).parts
+            key = (
+                p.history,
+                p.complementarity,
+                p.sought,
+                p.cross_border,
+                p.cross_sector,
+                p.shared_network,
+            )
+            distinct[key] = distinct.get(key, 0) + 1
+            n_pairs += 1
+    return n_pairs, distinct, n_cand
+
+
+def measure_matches(
+    sets: dict[str, SetData], engine: dict[str, dict[str, list[bool]]], half: int, lexical: bool
+) -> None:
+    """``opportunity_matches`` of every request (its need), per set, beside the engine."""
+    from alpsbio.matching import index
+
+    results: dict[str, dict[str, dict[str, list[bool]]]] = {}
+    rare: dict[str, dict[str, list[bool]]] = {}
+    notes = []
+    for n, data in sets.items():
+        only(data, requests=list(data.req_of.values()))
+        idx = build_index()
+        made = index.embed_missing({p.hash: p.text for p in idx.profiles if p.text}).made
+        if made:
+            idx = build_index()
+        req_rows = [idx.pos[f"opp:{data.req_of[s.id]}"] for s in data.statements]
+        offer_rows = [idx.pos[f"opp:{data.offer_of[s.id]}"] for s in data.statements]
+        # Harness check: the helper reproduces the index's own request rows.
+        if idx.E.shape[1]:
+            again = row_vectors(idx, [idx.profiles[r].text for r in req_rows], idx.centred, False)
+            drift = float(np.abs(again - idx.E[req_rows]).max())
+        else:
+            drift = float("nan")
+        pool = int(np.count_nonzero(np.any(idx.E != 0, axis=1))) if idx.E.shape[1] else 0
+        n_pairs, distinct, n_cand = policy_parts(idx, data)
+        from alpsbio.matching.engine.textsignal import strip_request_formula
+
+        req_texts = [idx.profiles[r].text for r in req_rows]
+        n_formula = sum(strip_request_formula(t) != t for t in req_texts)
+        # What stripping does to the requests' TF-IDF cosines to the offers (harness check).
+        tf_delta = []
+        for spec in ({"strip": "vector"}, {"strip": "both"}):
+            with match_variant(idx, spec, 1.0, req_rows, offer_rows):
+                tf_delta.append(
+                    np.vstack([idx.text_scores(np.array([r]))[offer_rows] for r in req_rows])
+                )
+        delta = np.abs(tf_delta[1] - tf_delta[0])
+        notes.append(
+            f"{n}: {len(idx.profiles)} profiles ({len(offer_rows)} offers + {len(req_rows)} "
+            f"requests), centring {'on' if idx.centred is not None else 'OFF'} (pool {pool}); "
+            f"candidates per request {sorted(n_cand)}; policy parts other than text "
+            f"(history, complementarity, sought, border, sector, network) on {n_pairs} pairs: "
+            + (f"identical {next(iter(distinct))}" if len(distinct) == 1 else f"DIFFER {distinct}")
+            + f"; helper vs index rows max |diff| {drift:.1e}; requests opening with a "
+            f"request formula {n_formula}/{len(req_texts)}; stripping it changes their TF-IDF "
+            f"cosines to the offers by {delta.mean():.3f} on average (max {delta.max():.3f})"
+        )
+        results.setdefault(f"matches as index.py is (w {index.PROFILE_TFIDF_WEIGHT:g})", {})[n] = (
+            match_hits(idx, data)
+        )
+        for mode, spec in MATCH_MODES:
+            for w in PROFILE_WEIGHTS:
+                label = f"{mode}, w {w:g}"
+                with match_variant(idx, spec, w, req_rows, offer_rows):
+                    results.setdefault(label, {})[n] = match_hits(idx, data)
+        # The ANN path, forced on this small pool (it starts above MATCHING_ANN_MIN_PROFILES).
+        from django.conf import settings
+
+        before = settings.MATCHING_ANN_MIN_PROFILES
+        cand_before = index.ANN_CANDIDATES
+        settings.MATCHING_ANN_MIN_PROFILES = 0
+        try:
+            idx._build_ann()
+            if idx.ann is not None:
+                PROFILE_CALLS[:] = [0, 0]
+                results.setdefault("ANN forced (HNSW), w 0.4", {})[n] = match_hits(idx, data)
+                # With ANN_CANDIDATES 400 the whole pool is a candidate; 20 candidates for
+                # limit 1 restricts the exact scoring to the 20 nearest vectors (~10%).
+                index.ANN_CANDIDATES = 20
+                results.setdefault("ANN, 20 nearest only, w 0.4", {})[n] = match_hits(
+                    idx, data, limit=1
+                )
+                notes.append(
+                    f"{n}: ANN forced: {PROFILE_CALLS[1]} of {sum(PROFILE_CALLS)} requests "
+                    "scored on the HNSW candidates only (the rest fell back to exact scoring)"
+                )
+            else:
+                notes.append(f"{n}: ANN not built (hnswlib missing?)")
+        finally:
+            settings.MATCHING_ANN_MIN_PROFILES = before
+            index.ANN_CANDIDATES = cand_before
+            idx.ann = None
+        if lexical:
+            words = rare_word_queries(data)
+            pos_of = {s.id: k for k, s in enumerate(data.statements)}
+            texts = [idx.profiles[r].text for r in req_rows]
+            for w_, sid, _k in words:
+                texts[pos_of[sid]] = w_
+            asked = {sid for _w, sid, _k in words}
+            for w in PROFILE_WEIGHTS:
+                with match_variant(idx, {}, w, req_rows, offer_rows, texts=texts):
+                    hits = [
+                        (k, ok)
+                        for k, (s, ok) in enumerate(
+                            zip(data.statements, match_hits(idx, data)["para"], strict=True)
+                        )
+                        if s.id in asked
+                    ]
+                rare.setdefault(f"w {w:g}", {}).update(
+                    split(f"rare.{n}", hits, half if n == "main" else 0)
+                )
+    print("\nmatches of an opportunity: each need as a TR of another organisation,")
+    print("opportunity_matches(request, limit=10); hit = its statement's offer first")
+    for line in notes:
+        print(f"# {line}")
+    print(
+        f"{'path':44s} | {'para@1 tune':>11s} {'report':>6s} {'all':>5s} | "
+        f"{'held para':>9s} | {'empty':>5s} | {'@3 tune':>7s}"
+    )
+
+    def row(label: str, res: dict[str, dict[str, list[bool]]]) -> str:
+        m, h = res.get("main", {}), res.get("heldout", {})
+        para = m.get("para", [])
+        empty = sum(m.get("empty", [])) + sum(h.get("empty", []))
+        return (
+            f"{label:44s} | {fmt(para[:half]):>11s} {fmt(para[half:]):>6s} {fmt(para):>5s} | "
+            f"{fmt(h.get('para', [])):>9s} | {empty:5d} | {fmt(m.get('top3', [])[:half]):>7s}"
+        )
+
+    print(row("engine (match_crosslingual), paraphrase@1", engine))
+    for label, res in results.items():
+        print(row(label, res))
+    shipped = next(iter(results.values()))
+    for n in sets:
+        e, p = np.mean(engine[n]["para"]), np.mean(shipped[n]["para"])
+        print(
+            f"ratio matches/engine, {n}: paraphrase@1 {p:.2f}/{e:.2f} = "
+            f"{p / e if e else float('nan'):.2f}"
+        )
+    if rare:
+        cols = ["rare.main.tune", "rare.main.report", "rare.heldout"]
+        print("\nrare word alone as the request's text (its row's vector and TF-IDF replaced):")
+        print(f"{'weight':44s} " + " ".join(f"{c:>16s}" for c in cols))
+        for label, got in rare.items():
+            print(f"{label:44s} " + " ".join(f"{fmt(got.get(c, [])):>16s}" for c in cols))
 
 
 # --- Measurement ----------------------------------------------------------------------------
@@ -427,6 +772,11 @@ def main() -> None:
     ap.add_argument(
         "--variants", action="store_true", help="also the diagnostics and lexical checks"
     )
+    ap.add_argument(
+        "--matches",
+        action="store_true",
+        help="also an opportunity's matches: each need as a technology request",
+    )
     a = ap.parse_args()
     names = ["heldout"] if a.heldout else [s.strip() for s in a.sets.split(",") if s.strip()]
     if not set(names) <= {"main", "heldout"} or not names:
@@ -445,7 +795,7 @@ def main() -> None:
             "main": load_statements(),
             "heldout": load_statements(HELDOUT_FILE),
         }
-        sets = populate({n: (loaded[n], build_task(loaded[n])) for n in names})
+        sets = populate({n: (loaded[n], build_task(loaded[n])) for n in names}, a.matches)
         queries = [q.text for d in sets.values() for q in d.trans + d.para]
         made = embed_all(strip_request_formula, queries)
         setup_s = time.perf_counter() - t0
@@ -529,6 +879,8 @@ def main() -> None:
             print(f"{'path':32s} " + " ".join(f"{c:>16s}" for c in cols))
             for label, res in lexical.items():
                 print(f"{label:32s} " + " ".join(f"{fmt(res.get(c, [])):>16s}" for c in cols))
+        if a.matches:
+            measure_matches(sets, engine, half, a.variants)
         print(
             f"# total {time.perf_counter() - t0:.0f}s, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
