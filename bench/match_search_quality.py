@@ -41,7 +41,7 @@ engine's centring (each model centred separately, then combined) instead of the 
 that ignores TF-IDF cosines under 0.2 or 0.3. Choose only on the tuning half (items 1-50).
 
 ``--matches`` measures the other place users meet cross-lingual matching: an opportunity's
-"matches" (``MatchIndex.opportunity_matches``, profile to profile, ``PROFILE_TFIDF_WEIGHT``, the
+"matches" (``MatchIndex.opportunity_matches``, profile to profile, ``MATCHES_TFIDF_WEIGHT``, the
 policy parts of ``engine.scoring.score_pair``). Each paraphrased need is published, through the
 same workflow, as a technology request (TR) of a second organisation per item ("Statement <n>"
 as well, numbered after the offers' organisations: an organisation's own offers are excluded
@@ -569,7 +569,7 @@ def measure_matches(
             f"request formula {n_formula}/{len(req_texts)}; stripping it changes their TF-IDF "
             f"cosines to the offers by {delta.mean():.3f} on average (max {delta.max():.3f})"
         )
-        results.setdefault(f"matches as index.py is (w {index.PROFILE_TFIDF_WEIGHT:g})", {})[n] = (
+        results.setdefault(f"matches as index.py is (w {index.MATCHES_TFIDF_WEIGHT:g})", {})[n] = (
             match_hits(idx, data)
         )
         for mode, spec in MATCH_MODES:
@@ -587,13 +587,15 @@ def measure_matches(
             idx._build_ann()
             if idx.ann is not None:
                 PROFILE_CALLS[:] = [0, 0]
-                results.setdefault("ANN forced (HNSW), w 0.4", {})[n] = match_hits(idx, data)
+                results.setdefault(f"ANN forced (HNSW), w {index.MATCHES_TFIDF_WEIGHT:g}", {})[
+                    n
+                ] = match_hits(idx, data)
                 # With ANN_CANDIDATES 400 the whole pool is a candidate; 20 candidates for
                 # limit 1 restricts the exact scoring to the 20 nearest vectors (~10%).
                 index.ANN_CANDIDATES = 20
-                results.setdefault("ANN, 20 nearest only, w 0.4", {})[n] = match_hits(
-                    idx, data, limit=1
-                )
+                results.setdefault(f"ANN, 20 nearest only, w {index.MATCHES_TFIDF_WEIGHT:g}", {})[
+                    n
+                ] = match_hits(idx, data, limit=1)
                 notes.append(
                     f"{n}: ANN forced: {PROFILE_CALLS[1]} of {sum(PROFILE_CALLS)} requests "
                     "scored on the HNSW candidates only (the rest fell back to exact scoring)"

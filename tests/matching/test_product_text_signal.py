@@ -84,3 +84,41 @@ def test_the_centring_per_model_survives_the_snapshot(
     assert [(s.key, s.score) for s in loaded.search(query)] == [
         (s.key, s.score) for s in built.search(query)
     ]
+
+
+def test_matches_and_search_weigh_tfidf_as_measured_and_suggestions_as_before(
+    toy: CombinedEmbedder,
+    statements: list[str],
+    make_opp: Callable[..., Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    """bench/match_search_quality.py chose 0.2 for search and for an opportunity's matches;
+    organisation-to-organisation suggestions keep 0.4 (not measured)."""
+    request = make_opp(
+        org=orgs["unimi"],
+        kind="TR",
+        title={"it": "Cerchiamo la biopsia liquida per la diagnosi del cancro"},
+        status="published",
+    )
+    offer = make_opp(
+        org=orgs["uga"],
+        kind="TO",
+        title={"fr": "La biopsie liquide pour le dépistage du cancer"},
+        status="published",
+    )
+    idx = index.get_index(wait=True)
+
+    def blend(a: str, b: str, w: float) -> float:
+        ra, rb = idx.pos[a], idx.pos[b]
+        emb = float(idx.E[ra] @ idx.E[rb])
+        tf = float((idx.T[ra] @ idx.T[rb].T).toarray()[0, 0])
+        return (1 - w) * emb + w * tf
+
+    req, off = f"opp:{request.pk}", f"opp:{offer.pk}"
+    got = {s.key: s for s in idx.opportunity_matches(request.pk)}
+    assert got[off].reasons["text"] == pytest.approx(blend(req, off, 0.2), abs=1e-4)
+    lab = Organisation.objects.get(legal_name="Lab 0")
+    partner = next(s for s in idx.suggest_partners(lab.pk, limit=100) if s.reasons["text"] > 0)
+    assert partner.reasons["text"] == pytest.approx(
+        blend(f"org:{lab.pk}", partner.key, 0.4), abs=1e-4
+    )

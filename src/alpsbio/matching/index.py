@@ -66,11 +66,13 @@ logger = logging.getLogger("alpsbio.matching")
 MAX_PROJECT_TITLES = 30
 MIN_CENTRING_POOL = 50
 MAX_PATCH_ROWS = 2000
-# Weight of the character n-gram TF-IDF cosine beside the embedding cosine in free-text search
-# (bench/match_search_quality.py: 0.4 -> 0.2 raised paraphrase@1 on the tuning half from 0.70
-# to 0.84 with per-model centring; rare words and exact names still come first lexically).
+# Weight of the character n-gram TF-IDF cosine beside the embedding cosine. In free-text search
+# and in an opportunity's matches 0.2: the lowest that keeps a rare word first on the tuning
+# half of bench/match_search_quality.py (paraphrase@1 search 0.73, matches 0.72 against 0.63 at
+# 0.4; the engine's text signal alone 0.76). Suggested partners (organisation to organisation,
+# long texts of project titles) keep 0.4: not measured.
 SEARCH_TFIDF_WEIGHT = 0.2
-# Between two profiles (suggestions, matches): not measured yet, kept as before.
+MATCHES_TFIDF_WEIGHT = 0.2
 PROFILE_TFIDF_WEIGHT = 0.4
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
@@ -1099,7 +1101,12 @@ class MatchIndex:
         return tf
 
     def _text_for_row(
-        self, row: int, allowed: np.ndarray, graph: np.ndarray, limit: int
+        self,
+        row: int,
+        allowed: np.ndarray,
+        graph: np.ndarray,
+        limit: int,
+        tfidf_weight: float = PROFILE_TFIDF_WEIGHT,
     ) -> np.ndarray:
         """``text_scores`` of one profile against all, computed exactly where it can matter.
 
@@ -1110,19 +1117,19 @@ class MatchIndex:
         if not self.described[row]:
             return np.zeros(len(self.profiles))
         if self.ann is None or not self.has_vec[row]:
-            return self.text_scores(np.array([row]))
+            return self.text_scores(np.array([row]), tfidf_weight=tfidf_weight)
         k = min(len(self.ann), max(ANN_CANDIDATES, 20 * limit))
         near = np.fromiter((int(i) for i, _s in self.ann.search(self.E[row], k)), dtype=np.int64)
         near = near[allowed[near]]
         if len(near) < 5 * limit:
-            return self.text_scores(np.array([row]))
+            return self.text_scores(np.array([row]), tfidf_weight=tfidf_weight)
         # The strongest graph candidates too (a hub's two-hop neighbourhood can be thousands).
         linked = np.flatnonzero(allowed & (graph > 0))
         if len(linked) > k:
             linked = linked[np.argpartition(-graph[linked], k - 1)[:k]]
         rows = np.union1d(np.union1d(near, linked), np.flatnonzero(allowed & ~self.has_vec))
         text = np.zeros(len(self.profiles))
-        text[rows] = self.text_scores(np.array([row]), rows=rows)
+        text[rows] = self.text_scores(np.array([row]), rows=rows, tfidf_weight=tfidf_weight)
         return text
 
     def graph_scores(self, org_id: int) -> np.ndarray:
@@ -1211,7 +1218,7 @@ class MatchIndex:
         wanted = COMPLEMENTARY_TYPES.get(source.kind, frozenset())
         graph = self.graph_scores(source.org_id)
         allowed = np.isin(self.kinds, list(wanted)) & (self.org_of != source.org_id)
-        text = self._text_for_row(row, allowed, graph, limit)
+        text = self._text_for_row(row, allowed, graph, limit, MATCHES_TFIDF_WEIGHT)
         return self._rank(source, text, graph, allowed, limit)
 
     @_guarded
