@@ -86,14 +86,14 @@ def test_the_centring_per_model_survives_the_snapshot(
     ]
 
 
-def test_matches_and_search_weigh_tfidf_as_measured_and_suggestions_as_before(
+def test_matches_and_suggestions_weigh_tfidf_as_measured(
     toy: CombinedEmbedder,
     statements: list[str],
     make_opp: Callable[..., Any],
     orgs: dict[str, Organisation],
 ) -> None:
     """bench/match_search_quality.py chose 0.2 for search and for an opportunity's matches;
-    organisation-to-organisation suggestions keep 0.4 (not measured)."""
+    bench/match_suggest_quality.py 0.6 for organisation-to-organisation suggestions."""
     request = make_opp(
         org=orgs["unimi"],
         kind="TR",
@@ -120,5 +120,5 @@ def test_matches_and_search_weigh_tfidf_as_measured_and_suggestions_as_before(
     lab = Organisation.objects.get(legal_name="Lab 0")
     partner = next(s for s in idx.suggest_partners(lab.pk, limit=100) if s.reasons["text"] > 0)
     assert partner.reasons["text"] == pytest.approx(
-        blend(f"org:{lab.pk}", partner.key, 0.4), abs=1e-4
+        blend(f"org:{lab.pk}", partner.key, 0.6), abs=1e-4
     )
