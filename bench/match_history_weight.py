@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,32 @@ def transforms(aa: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def run(data: Path, subset: str, split_name: str, batch: int = 128) -> dict[str, dict[str, float]]:
+@dataclass
+class TemporalSplit:
+    """The link-prediction protocol's split: candidates known at the cut-off, new pairs after."""
+
+    cutoff: float
+    months: bool
+    parts: list[Path]
+    projs: list[Path]
+    snap: lp.Snapshot
+    ctx: lp.Snapshot | None  # the graph of all projects, for a subset (the product's graph)
+    split: lp.Split
+    cols: np.ndarray | None
+
+    def adamic_adar(self, rows: np.ndarray) -> np.ndarray:
+        """Adamic-Adar from ``rows`` to every candidate, on the graph the product would hold."""
+        if self.ctx is not None and self.cols is not None:
+            ok = self.cols >= 0
+            aa = self.ctx.graph.scores(self.cols[rows], "adamic_adar")[
+                :, np.where(ok, self.cols, 0)
+            ]
+            return np.asarray(np.where(ok, aa, 0.0))
+        return np.asarray(self.snap.graph.scores(rows, "adamic_adar"))
+
+
+def temporal_split(data: Path, subset: str, split_name: str) -> TemporalSplit:
+    """``val``: rank <= December 2015 -> new pairs in 2016; ``test``: <= 2016 -> 2017-2018."""
     health = subset == "health"
     if split_name == "val":
         months, t, y0, y1 = True, 2015.95, 2016.0, 2016.95
@@ -67,7 +93,12 @@ def run(data: Path, subset: str, split_name: str, batch: int = 128) -> dict[str,
     if health:  # the product's graph holds every project
         ctx = lp.Snapshot.build(lp.Corpus.load(parts, projs, months=months), t)
     split = lp.make_split(corpus, snap, y0, y1, ctx=ctx)
-    cols = lp._ctx_columns(split)
+    return TemporalSplit(t, months, parts, projs, snap, ctx, split, lp._ctx_columns(split))
+
+
+def run(data: Path, subset: str, split_name: str, batch: int = 128) -> dict[str, dict[str, float]]:
+    ts = temporal_split(data, subset, split_name)
+    snap, split = ts.snap, ts.split
     methods: dict[str, lp.Metrics] = {}
     rngs: dict[str, np.random.Generator] = {}
 
@@ -81,12 +112,7 @@ def run(data: Path, subset: str, split_name: str, batch: int = 128) -> dict[str,
         truth = split.truth[start : start + batch]
         excl = lp._excluded(split, rows)
         text = np.asarray((snap.titles[rows] @ snap.titles.T).toarray())
-        if ctx is not None and cols is not None:
-            ok = cols >= 0
-            aa = ctx.graph.scores(cols[rows], "adamic_adar")[:, np.where(ok, cols, 0)]
-            aa = np.where(ok, aa, 0.0)
-        else:
-            aa = snap.graph.scores(rows, "adamic_adar")
+        aa = ts.adamic_adar(rows)
         add("text alone", text, excl, truth)
         add("Adamic-Adar alone", aa, excl, truth)
         for fname, f in transforms(aa, rows).items():

@@ -3,7 +3,10 @@
 The product ranks partners for an organisation u (``MatchIndex.suggest_partners`` -> ``_rank``
 -> ``engine.scoring.score_pair``) by ``text + w_h * (1 - exp(-AA)) + policy bonuses``, where
 ``text = (1 - w_t) * cos(embeddings) + w_t * cos(TF-IDF)`` of the two organisation profiles
-(``index.PROFILE_TFIDF_WEIGHT`` = w_t = 0.4, ``MatchingSettings.history_weight`` = w_h = 0.25).
+(``index.PROFILE_TFIDF_WEIGHT`` = w_t, 0.4 until 27 Nov 2026 and 0.6 since this benchmark;
+``MatchingSettings.history_weight`` = w_h = 0.25). The reference of the comparisons is the
+product as it was shipped when this benchmark was written (w_t 0.4, w_h 0.25, policy on); the
+product's current setting is marked.
 This benchmark rebuilds that ranking on the temporal link-prediction protocol of
 ``engine.linkpred`` (as bench/match_history_weight.py): every organisation known at the cut-off
 is a candidate, existing partners are excluded, and the new partner pairs formed afterwards are
@@ -67,10 +70,11 @@ from alpsbio.matching.engine.embedding import (  # noqa: E402
 )
 from alpsbio.matching.engine.scoring import history_strength  # noqa: E402
 from match_crosslingual import DiskCached  # noqa: E402
+from match_history_weight import temporal_split  # noqa: E402  (the same split and graph)
 
 TEXT_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 HISTORY_WEIGHTS = (0.25, 0.5, 1.0)
-SHIPPED = (0.4, 0.25)  # PROFILE_TFIDF_WEIGHT, MatchingSettings.history_weight
+SHIPPED = (0.4, 0.25)  # PROFILE_TFIDF_WEIGHT, history_weight when this benchmark was written
 SHORTLIST = 100  # _rank: max(limit * 5, 50) for 20 suggestions
 CHUNK = 64  # texts embedded between two saves of the disk cache
 
@@ -275,20 +279,15 @@ def policy_rank(
 def run(
     data: Path, subset: str, split_name: str, models: Sequence[str], threads: int, cache: Path
 ) -> tuple[dict[str, lp.Metrics], dict[str, Any]]:
-    health = subset == "health"
-    if split_name == "val":
-        months, t, y0, y1 = True, 2015.95, 2016.0, 2016.95
-    else:
-        months, t, y0, y1 = False, 2016.0, 2017.0, 2018.0
-    parts = [data / "h2020_participations_2014_2018.csv.gz"]
-    projs = [data / "h2020_projects_2014_2018.csv.gz"]
-    corpus = lp.Corpus.load(parts, projs, health_only=health, months=months)
-    snap = lp.Snapshot.build(corpus, t)
-    ctx = None
-    if health:  # the product's graph holds every project
-        ctx = lp.Snapshot.build(lp.Corpus.load(parts, projs, months=months), t)
-    split = lp.make_split(corpus, snap, y0, y1, ctx=ctx)
-    cols = lp._ctx_columns(split)
+    ts = temporal_split(data, subset, split_name)
+    snap, split, t, months, parts, projs = (
+        ts.snap,
+        ts.split,
+        ts.cutoff,
+        ts.months,
+        ts.parts,
+        ts.projs,
+    )
     ids = [str(o) for o in snap.graph.org_ids]
     texts, described = profile_texts(ids, t, months, parts, projs, legal_names(data, parts))
     info: dict[str, Any] = {
@@ -320,12 +319,7 @@ def run(
         rows = split.queries[start : start + batch]
         truth = split.truth[start : start + batch]
         excl = lp._excluded(split, rows)
-        if ctx is not None and cols is not None:
-            ok = cols >= 0
-            aa = ctx.graph.scores(cols[rows], "adamic_adar")[:, np.where(ok, cols, 0)]
-            aa = np.where(ok, aa, 0.0)
-        else:
-            aa = snap.graph.scores(rows, "adamic_adar")
+        aa = ts.adamic_adar(rows)
         hist = history_strength(np.asarray(aa, dtype=np.float64))
         emb = E[rows] @ E.T
         tf = np.asarray((T[rows] @ T.T).toarray())
@@ -399,7 +393,11 @@ def main() -> None:
     if not models or set(models) - {"use", "e5"}:
         ap.error("--models: use, e5 or use,e5")
     _django()
+    from alpsbio.matching import index
+    from alpsbio.matching.engine.types import PolicyWeights
+
     shipped = hist_name(*SHIPPED, policy=True)
+    current = hist_name(index.PROFILE_TFIDF_WEIGHT, PolicyWeights().history, policy=True)
     for subset in a.subsets.split(","):
         t0 = time.perf_counter()
         methods, info = run(Path(a.data), subset, a.split, models, a.threads, a.cache)
@@ -426,6 +424,7 @@ def main() -> None:
             r = s["recall@20"]
             diff, half = paired_ci(m, methods[shipped])
             mark = " (shipped)" if name == shipped else ""
+            mark += " (the product now)" if name == current else ""
             print(
                 f"{name:44} {r:9.4f} {s['mrr']:6.3f} {r / base:5.2f} {diff:+7.3f} ±{half:.3f}{mark}"
             )
