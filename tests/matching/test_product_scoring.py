@@ -181,3 +181,52 @@ def test_an_edited_organisation_type_is_scored_on_the_next_read(
     orgs["epfl"].org_type = "startup"
     orgs["epfl"].save()
     assert complementarity() == 1.0  # university - startup
+
+
+def test_edits_and_withdrawals_are_folded_in_by_a_rebuild_past_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    """Each edit adds a row to the side matrix and each withdrawal leaves a hidden row; a long
+    run of them without imports would grow the index without bound."""
+    monkeypatch.setattr(index, "MAX_PATCH_ROWS", 3)
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published")
+    idx = index.get_index(wait=True)
+    builds = idx.n_builds
+    for k in range(3):
+        offer.title = {"en": f"Liquid biopsy, edition {k}"}
+        offer.save()
+        assert index.get_index(wait=True) is idx
+        assert len(idx.patch_rows) == k + 1  # patched in place
+    offer.title = {"en": "Liquid biopsy, edition 4"}
+    offer.save()
+    rebuilt = index.get_index(wait=True)
+    assert rebuilt.n_builds == builds + 1
+    assert rebuilt.patch_rows == []
+    assert "edition 4" in rebuilt.profiles[rebuilt.pos[f"opp:{offer.pk}"]].text
+
+
+def test_withdrawn_profiles_are_folded_in_by_a_rebuild_past_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    monkeypatch.setattr(index, "MAX_PATCH_ROWS", 3)
+    offers = [
+        make_opp(
+            org=orgs["uga"], kind="TO", title={"en": f"Biobank service {k}"}, status="published"
+        )
+        for k in range(5)
+    ]
+    idx = index.get_index(wait=True)
+    builds = idx.n_builds
+    for k, offer in enumerate(offers[:4]):
+        offer.status = "expired"
+        offer.save(update_fields=["status", "updated_at"])
+        now = index.get_index(wait=True)
+        if k < 3:
+            assert now.n_builds == builds  # hidden in place
+    assert now.n_builds == builds + 1  # the fourth hidden row: rebuilt without them
+    assert [p.opp_id for p in now.profiles if p.opp_id] == [offers[4].pk]

@@ -957,6 +957,15 @@ class MatchIndex:
         )
         if len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS:  # a bulk update: cheaper to rebuild
             return self._rebuild(background)
+        # Edits pile up in the side matrix (one row per edit) and withdrawn profiles stay as
+        # hidden rows until a build: past MAX_PATCH_ROWS of either, a rebuild folds them in and
+        # refits the TF-IDF, so a long run of edits without imports cannot grow without bound.
+        hidden = int(np.count_nonzero(~self.has_text & ~self.is_org))
+        hidden += sum(i not in published and f"opp:{i}" in self.pos for i in opp_ids)
+        if len(self.patch_rows) + len(org_ids) + len(opp_ids) > MAX_PATCH_ROWS or (
+            hidden > MAX_PATCH_ROWS
+        ):
+            return self._rebuild(background)
         # An organisation's type, place and networks are part of its opportunities' profiles.
         published |= set(
             Opportunity.objects.filter(
