@@ -160,6 +160,9 @@ def test_suggestions_search_and_matches_are_public(
         "shared_network", "total",
     }  # fmt: skip
     assert parts["total"] == pytest.approx(sugg[0]["score"], abs=1e-3)
+    weights = sugg[0]["score_weights"]
+    assert weights["history"] == 0.25
+    assert sum(parts[k] * w for k, w in weights.items()) == pytest.approx(parts["total"], abs=1e-3)
     offer = make_opp(title={"fr": texts["offer"]["fr"]}, status="published")
     request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
     hits = c.get(f"{BASE}/search", {"q": "liquid biopsy cancer"}).json()

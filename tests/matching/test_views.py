@@ -158,7 +158,8 @@ def test_suggested_partners_fragment(
     assert "Università degli Studi di Milano" in body
     assert "Common partners in EU projects" in body
     assert "How the score is made" in body  # the engine's parts, so a person can judge
-    assert "<dt>Collaboration history</dt><dd>0.76</dd>" in body  # 1 - exp(-1/log 2)
+    # 1 - exp(-1/log 2), and its weight
+    assert '<th scope="row">Collaboration history</th><td>0.76</td><td>0.25</td>' in body
 
 
 def test_dashboard_panel_shows_suggestions(

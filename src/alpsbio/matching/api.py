@@ -139,6 +139,9 @@ class SuggestionOut(Schema):
         description="The engine's score parts, each in [0, 1] (text, history, complementarity, "
         "sought, cross_border, cross_sector, shared_network), and their weighted total."
     )
+    score_weights: dict[str, float] = Field(
+        description="The weight of each part in the total: the cluster's matching policy."
+    )
 
 
 def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
@@ -158,6 +161,7 @@ def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
             "crosses_border": s.crosses_border,
             "crosses_sector": s.crosses_sector,
             "score_parts": s.score_parts,
+            "score_weights": s.score_weights,
         }
         for s in items
     ]

@@ -1194,7 +1194,7 @@ class MatchIndex:
                     cand.name,
                     cand.kind,
                     round(pair.total, 4),
-                    _reasons(source, cand, pair),
+                    _reasons(source, cand, pair, pol),
                     cand.is_demo,
                 )
             )
@@ -1279,13 +1279,18 @@ class MatchIndex:
         return results[:limit]
 
 
-def _reasons(source: Profile, cand: Profile, pair: scoring.PairScore) -> dict[str, Any]:
+def _reasons(
+    source: Profile, cand: Profile, pair: scoring.PairScore, policy: PolicyWeights
+) -> dict[str, Any]:
     """The score parts as the flags ``explain`` renders (and the API's ``reasons`` come from)."""
     parts = pair.parts
     flags: dict[str, Any] = {
         "text": round(parts.text, 4),
         "graph": round(parts.history, 4),
         "score_parts": {k: round(v, 4) for k, v in dataclasses.asdict(parts).items()},
+        "score_weights": {
+            k: v for k, v in dataclasses.asdict(policy).items() if k in scoring.WEIGHTED_PARTS
+        },
     }
     if parts.cross_border:
         flags["border"] = [source.country, cand.country]

@@ -34,6 +34,18 @@ def history_strength(adamic_adar: float | np.ndarray) -> float | np.ndarray:
     return -float(np.expm1(-max(adamic_adar, 0.0)))
 
 
+# The parts of ``ScoreParts`` that ``PolicyWeights`` weighs (all but the total), in order.
+WEIGHTED_PARTS = (
+    "text",
+    "history",
+    "complementarity",
+    "sought",
+    "cross_border",
+    "cross_sector",
+    "shared_network",
+)
+
+
 @dataclass(frozen=True)
 class PairScore:
     parts: ScoreParts
