@@ -1,7 +1,7 @@
 """Cross-lingual search quality on the product path: ``MatchIndex.search``, beside the engine.
 
 Run: .venv/bin/python bench/match_search_quality.py [--sets main,heldout] [--keep-db PATH]
-     [--cache DIR | --no-cache] [--variants] [--matches] [--threads 1]
+     [--cache DIR | --no-cache] [--variants] [--matches] [--suggestions] [--threads 1]
 
 ``bench/match_crosslingual.py`` measures the *engine's* text signal (USE+E5, each centred on a
 language subspace fitted on the pool, request formulas stripped from queries). Users meet the
@@ -60,6 +60,23 @@ its statement's request (the request row's vector and TF-IDF row, in this proces
 centring stay fitted on the published texts), and a hit is the statement's offer first. The
 ANN path (HNSW, used above ``MATCHING_ANN_MIN_PROFILES`` profiles) is forced on the small pool,
 as shipped and with 20 candidates only.
+
+``--suggestions`` measures suggested partners, organisation to organisation
+(``MatchIndex.suggest_partners``, ``PROFILE_TFIDF_WEIGHT``), across languages: per statement,
+its organisation is described by the pool statement in its pool language
+(``Organisation.description = {lang: statement}``) and a second organisation ("Statement <n>",
+numbered after them) by the paraphrased need in the need's language; every opportunity is
+expired, so the index holds these organisations only (their profile text: legal name +
+description). All are SMEs in one country, without projects: the script checks that the policy
+parts and history are identical on every need/candidate pair. ``suggest_partners(need's
+organisation, limit=10)``; a hit is the statement's organisation first. Candidates are every
+other organisation, the other needs' included; "statements only" (the first of the
+statements' organisations in the whole ranking) is printed beside it. With ``--variants``:
+weights 0, 0.2, 0.4, 0.6, 0.8 (monkeypatched, this process only), and the profiles rebuilt
+(this process only, ``index._org_texts_of`` wrapped; the database keeps its names) without
+the name, with 8-consonant code names instead of "Statement <n>" (no word shared by every
+profile), and with the needs' request formula ("Nous cherchons ...") stripped from their
+descriptions.
 
 ``--variants`` also runs two lexical checks, with queries built from the pool itself:
 * *rare word*: for each pool text, its longest word (6+ letters) that no other pool text of the
@@ -156,11 +173,13 @@ def setup_django(db_path: Path) -> None:
 
 
 def populate(
-    sets: dict[str, tuple[list[Statement], Any]], matches: bool = False
+    sets: dict[str, tuple[list[Statement], Any]], matches: bool = False, suggestions: bool = False
 ) -> dict[str, SetData]:
     """Recreate the organisations and offers (vectors stay in ``Embedding``); with
     ``matches``, also one requesting organisation per statement and its need as a published
-    technology request."""
+    technology request; with ``suggestions``, that second organisation per statement (its need
+    becomes its description in ``measure_suggestions``)."""
+    one_country = matches or suggestions
     from alpsbio.accounts.models import OrganisationRole, User
     from alpsbio.directory.models import Organisation, OrganisationType
     from alpsbio.matching import services
@@ -181,14 +200,14 @@ def populate(
             org = Organisation.objects.create(
                 legal_name=f"Statement {n}",
                 org_type=OrganisationType.SME,
-                country_code=MATCHES_COUNTRY if matches else COUNTRIES[n % len(COUNTRIES)],
+                country_code=MATCHES_COUNTRY if one_country else COUNTRIES[n % len(COUNTRIES)],
             )
             OrganisationRole.objects.create(
                 user=user, organisation=org, role=OrganisationRole.Role.EDITOR
             )
             orgs[name].append(org)
     requesters: dict[str, list[Any]] = {name: [] for name in sets}
-    for name, (statements, _task) in sets.items() if matches else ():
+    for name, (statements, _task) in sets.items() if one_country else ():
         for _s in statements:
             n += 1  # neutral names too, numbered after the offers' organisations
             org = Organisation.objects.create(
@@ -216,7 +235,10 @@ def populate(
             opp_ids.append(opp.pk)
         data = SetData(name, statements, pool, trans, para, gold, org_of, opp_ids)
         data.offer_of = {s.id: pk for s, pk in zip(statements, opp_ids, strict=True)}
-        for s, org in zip(statements, requesters[name], strict=True) if matches else ():
+        for s, org in zip(statements, requesters[name], strict=True):
+            data.req_org[s.id] = org.pk
+            if not matches:
+                continue
             req = services.create_opportunity(
                 user,
                 org,
@@ -225,7 +247,6 @@ def populate(
             services.submit_opportunity(user, req)
             services.publish_opportunity(user, req)
             data.req_of[s.id] = req.pk
-            data.req_org[s.id] = org.pk
         out[name] = data
     return out
 
@@ -661,6 +682,210 @@ def measure_matches(
             print(f"{label:44s} " + " ".join(f"{fmt(got.get(c, [])):>16s}" for c in cols))
 
 
+# --- Suggested partners across languages (--suggestions) -------------------------------------
+
+SUGGEST_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8)
+_CONSONANTS = "bcdfghjklmnpqrstvwxz"
+
+
+def code_name(legal_name: str) -> str:
+    """A neutral name with no word shared with the others (the ``names`` check): eight
+    consonants drawn from a generator seeded with the organisation's number."""
+    import random
+
+    rng = random.Random(legal_name)
+    return "".join(rng.choice(_CONSONANTS) for _ in range(8)).capitalize()
+
+
+# (label, legal name in the profile text, needs written without their request formula)
+NAME_MODES: list[tuple[str, Callable[[str], str] | None, bool]] = [
+    ('"Statement N" (as stored)', None, False),
+    ("no name (description only)", lambda _n: "", False),
+    ("8-consonant code names", code_name, False),
+    ('"Statement N", needs without request formula', None, True),
+]
+
+
+@contextmanager
+def profile_names(rename: Callable[[str], str] | None) -> Iterator[None]:
+    """Organisation profiles built with another legal name (this process only: ``index``'s
+    ``_org_texts_of`` is wrapped; the database keeps "Statement N")."""
+    from alpsbio.matching import index
+
+    original = index._org_texts_of
+    if rename is not None:
+
+        def renamed(
+            names: Any, description: Any, legal_name: str, titles: list[str]
+        ) -> dict[str, str]:
+            return original(names, description, rename(legal_name), titles)
+
+        index._org_texts_of = renamed
+    try:
+        yield
+    finally:
+        index._org_texts_of = original
+
+
+def describe_for_suggestions(data: SetData, strip_needs: bool = False) -> None:
+    """Only this set's organisations are profiles: each statement's organisation described by
+    the pool statement in its pool language, each need's organisation by the paraphrased need
+    in its language (``strip_needs``: without its opening request formula, "Nous cherchons"...,
+    which real organisation descriptions do not have). Every opportunity expires (the index
+    holds organisations only)."""
+    from alpsbio.directory.models import Organisation
+    from alpsbio.matching.engine.textsignal import strip_request_formula
+    from alpsbio.matching.models import Opportunity, OpportunityStatus
+
+    Opportunity.objects.update(status=OpportunityStatus.EXPIRED)
+    Organisation.objects.update(description={})
+    for s, item in zip(data.statements, data.pool, strict=True):
+        lang = next(k for k, v in s.texts.items() if v == item.text)
+        Organisation.objects.filter(pk=data.org_of[s.id]).update(description={lang: item.text})
+        Organisation.objects.filter(pk=data.req_org[s.id]).update(
+            description={s.need_lang: strip_request_formula(s.need) if strip_needs else s.need}
+        )
+
+
+def suggestion_hits(idx: Any, data: SetData) -> dict[str, list[bool]]:
+    """Per need organisation, whether the statement's organisation is its first suggestion
+    ("para"), among the first three ("top3"), whether the first is another need's
+    organisation ("need1": the same-side confusion), and whether the statement's organisation
+    is the first of the statements' organisations ("stmt1": the other needs ignored, as in an
+    opportunity's matches; from the whole ranking, ``limit`` = every profile)."""
+    needs = set(data.req_org.values())
+    out: dict[str, list[bool]] = {"para": [], "top3": [], "empty": [], "need1": [], "stmt1": []}
+    for s in data.statements:
+        res = idx.suggest_partners(data.req_org[s.id], limit=10)
+        ids = [r.org_id for r in res]
+        out["para"].append(ids[:1] == [data.org_of[s.id]])
+        out["top3"].append(data.org_of[s.id] in ids[:3])
+        out["empty"].append(not res)
+        out["need1"].append(bool(ids) and ids[0] in needs)
+        full = idx.suggest_partners(data.req_org[s.id], limit=len(idx.profiles))
+        stmts = [r.org_id for r in full if r.org_id not in needs]
+        out["stmt1"].append(stmts[:1] == [data.org_of[s.id]])
+    return out
+
+
+def suggestion_policy(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int]]:
+    """Every need organisation/candidate pair's score parts other than text, as
+    ``suggest_partners`` scores them (the candidates it allows)."""
+    from alpsbio.matching.engine import scoring
+
+    distinct: dict[tuple[float, ...], int] = {}
+    n_pairs = 0
+    for s in data.statements:
+        org_id = data.req_org[s.id]
+        src = idx.profiles[idx.pos[f"org:{org_id}"]]
+        known = idx.already_partners(org_id)
+        allowed = (
+            idx.is_org
+            & idx.has_text
+            & (idx.org_of != org_id)
+            & ~np.isin(idx.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
+        )
+        graph = idx.graph_scores(org_id)
+        me = src.as_engine()
+        for r in np.flatnonzero(allowed):
+            p = scoring.score_pair(
+                me, idx.profiles[r].as_engine(), 0.0, float(graph[r]), idx.policy
+            ).parts
+            key = (
+                p.history,
+                p.complementarity,
+                p.sought,
+                p.cross_border,
+                p.cross_sector,
+                p.shared_network,
+            )
+            distinct[key] = distinct.get(key, 0) + 1
+            n_pairs += 1
+    return n_pairs, distinct
+
+
+def measure_suggestions(
+    sets: dict[str, SetData], engine: dict[str, dict[str, list[bool]]], half: int, variants: bool
+) -> None:
+    """``suggest_partners`` of every need's organisation, per set, beside the engine."""
+    from alpsbio.matching import index
+
+    w_prod = index.PROFILE_TFIDF_WEIGHT
+    weights: list[float | None] = [None, *(SUGGEST_WEIGHTS if variants else ())]
+    results: dict[str, dict[str, dict[str, list[bool]]]] = {}
+    notes = []
+    for name_label, rename, strip_needs in NAME_MODES if variants else NAME_MODES[:1]:
+        with profile_names(rename):
+            for n, data in sets.items():
+                describe_for_suggestions(data, strip_needs)
+                idx = build_index()
+                made = index.embed_missing({p.hash: p.text for p in idx.profiles if p.text}).made
+                if made:
+                    idx = build_index()
+                n_pairs, distinct = suggestion_policy(idx, data)
+                pool = int(np.count_nonzero(np.any(idx.E != 0, axis=1))) if idx.E.shape[1] else 0
+                sample = idx.profiles[idx.pos[f"org:{data.req_org[data.statements[0].id]}"]]
+                notes.append(
+                    f"{name_label}, {n}: {len(idx.profiles)} profiles (organisations: "
+                    f"{int(np.sum(idx.is_org))}), centring "
+                    f"{'on' if idx.centred is not None else 'OFF'} (pool {pool}), "
+                    f"{made} vectors made; policy parts other than text (history, "
+                    f"complementarity, sought, border, sector, network) on {n_pairs} pairs: "
+                    + (
+                        f"identical {next(iter(distinct))}"
+                        if len(distinct) == 1
+                        else f"DIFFER {distinct}"
+                    )
+                    + f"; e.g. {sample.text[:60]!r}"
+                )
+                for w in weights:
+                    label = f"{name_label}, w {w_prod if w is None else w:g}" + (
+                        " (index.py)" if w is None else ""
+                    )
+                    PROFILE_WEIGHT[0] = w
+                    try:
+                        results.setdefault(label, {})[n] = suggestion_hits(idx, data)
+                    finally:
+                        PROFILE_WEIGHT[0] = None
+    print("\nsuggested partners across languages: one organisation described by each pool")
+    print("statement, one by each paraphrased need; suggest_partners(need's org, limit=10);")
+    print("hit = the statement's organisation first")
+    for line in notes:
+        print(f"# {line}")
+    print(
+        "# 'statements only': the first of the statements' organisations in the whole ranking"
+        " (the other needs' organisations ignored); 'need 1st': the first suggestion is another"
+        " need's organisation"
+    )
+    print(
+        f"{'path':56s} | {'para@1 tune':>11s} {'report':>6s} {'all':>5s} | "
+        f"{'held para':>9s} | {'@3 tune':>7s} | {'need 1st tune':>13s} | "
+        f"{'statements only: tune':>21s} {'report':>6s} {'held':>5s} | {'empty':>5s}"
+    )
+
+    def row(label: str, res: dict[str, dict[str, list[bool]]]) -> str:
+        m, h = res.get("main", {}), res.get("heldout", {})
+        para, stmt = m.get("para", []), m.get("stmt1", [])
+        empty = sum(m.get("empty", [])) + sum(h.get("empty", []))
+        return (
+            f"{label:56s} | {fmt(para[:half]):>11s} {fmt(para[half:]):>6s} {fmt(para):>5s} | "
+            f"{fmt(h.get('para', [])):>9s} | {fmt(m.get('top3', [])[:half]):>7s} | "
+            f"{fmt(m.get('need1', [])[:half]):>13s} | {fmt(stmt[:half]):>21s} "
+            f"{fmt(stmt[half:]):>6s} {fmt(h.get('stmt1', [])):>5s} | {empty:5d}"
+        )
+
+    print(row("engine (match_crosslingual), paraphrase@1", engine))
+    for label, res in results.items():
+        print(row(label, res))
+    shipped = next(iter(results.values()))
+    for n in sets:
+        e, p = np.mean(engine[n]["para"]), np.mean(shipped[n]["para"])
+        print(
+            f"ratio suggestions/engine, {n}: paraphrase@1 {p:.2f}/{e:.2f} = "
+            f"{p / e if e else float('nan'):.2f}"
+        )
+
+
 # --- Measurement ----------------------------------------------------------------------------
 
 
@@ -779,6 +1004,12 @@ def main() -> None:
         action="store_true",
         help="also an opportunity's matches: each need as a technology request",
     )
+    ap.add_argument(
+        "--suggestions",
+        action="store_true",
+        help="also suggested partners: each statement and each need as an organisation's "
+        "description",
+    )
     a = ap.parse_args()
     names = ["heldout"] if a.heldout else [s.strip() for s in a.sets.split(",") if s.strip()]
     if not set(names) <= {"main", "heldout"} or not names:
@@ -797,7 +1028,9 @@ def main() -> None:
             "main": load_statements(),
             "heldout": load_statements(HELDOUT_FILE),
         }
-        sets = populate({n: (loaded[n], build_task(loaded[n])) for n in names}, a.matches)
+        sets = populate(
+            {n: (loaded[n], build_task(loaded[n])) for n in names}, a.matches, a.suggestions
+        )
         queries = [q.text for d in sets.values() for q in d.trans + d.para]
         made = embed_all(strip_request_formula, queries)
         setup_s = time.perf_counter() - t0
@@ -883,6 +1116,8 @@ def main() -> None:
                 print(f"{label:32s} " + " ".join(f"{fmt(res.get(c, [])):>16s}" for c in cols))
         if a.matches:
             measure_matches(sets, engine, half, a.variants)
+        if a.suggestions:
+            measure_suggestions(sets, engine, half, a.variants)
         print(
             f"# total {time.perf_counter() - t0:.0f}s, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
