@@ -93,7 +93,8 @@ def test_matches_and_suggestions_weigh_tfidf_as_measured(
     orgs: dict[str, Organisation],
 ) -> None:
     """bench/match_search_quality.py chose 0.2 for search and for an opportunity's matches;
-    bench/match_suggest_quality.py 0.6 for organisation-to-organisation suggestions."""
+    organisation-to-organisation suggestions weigh it 0.4 (--suggestions: 0.6 lost across
+    languages what it gained on H2020's English titles)."""
     request = make_opp(
         org=orgs["unimi"],
         kind="TR",
@@ -120,5 +121,5 @@ def test_matches_and_suggestions_weigh_tfidf_as_measured(
     lab = Organisation.objects.get(legal_name="Lab 0")
     partner = next(s for s in idx.suggest_partners(lab.pk, limit=100) if s.reasons["text"] > 0)
     assert partner.reasons["text"] == pytest.approx(
-        blend(f"org:{lab.pk}", partner.key, 0.6), abs=1e-4
+        blend(f"org:{lab.pk}", partner.key, 0.4), abs=1e-4
     )

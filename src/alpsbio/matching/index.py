@@ -70,12 +70,12 @@ MAX_PATCH_ROWS = 2000
 # and in an opportunity's matches 0.2: the lowest that keeps a rare word first on the tuning
 # half of bench/match_search_quality.py (paraphrase@1 search 0.73, matches 0.72 against 0.63 at
 # 0.4; the engine's text signal alone 0.76). Suggested partners, organisation to organisation,
-# 0.6: on new H2020 partnerships with profiles of project titles, 0.6 beat 0.4 on validation
-# and test, most on all projects (bench/match_suggest_quality.py); higher needs a cross-lingual
-# check first, since these profiles are English titles only.
+# 0.4: on new H2020 partnerships (English project titles) 0.6 gained +0.010 recall@20 on all
+# projects (bench/match_suggest_quality.py), but across languages it lost a third of the first
+# places on the tuning half (0.36 -> 0.24, bench/match_search_quality.py --suggestions).
 SEARCH_TFIDF_WEIGHT = 0.2
 MATCHES_TFIDF_WEIGHT = 0.2
-PROFILE_TFIDF_WEIGHT = 0.6
+PROFILE_TFIDF_WEIGHT = 0.4
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = frozenset(
