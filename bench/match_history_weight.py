@@ -9,7 +9,7 @@ the cosine of the organisations' past project titles (TF-IDF, the linkpred featu
 ``title_sim``), the closest text signal these files hold; the product's embeddings are stronger.
 
 f, each in [0, 1]:
-  old     AA / AA(u, u): what the product did before 27 Nov 2026 (the row maximum it divided
+  old     AA / AA(u, u): what the product did until 26 Nov 2026 (the row maximum it divided
           by included the organisation itself, which bounds every AA(u, v));
   sat     1 - exp(-AA): engine.scoring.history_strength, the product's history part now;
   logrel  log(1 + AA) / log(1 + max_v AA(u, v)), relative to the query's strongest candidate.

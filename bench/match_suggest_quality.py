@@ -3,7 +3,7 @@
 The product ranks partners for an organisation u (``MatchIndex.suggest_partners`` -> ``_rank``
 -> ``engine.scoring.score_pair``) by ``text + w_h * (1 - exp(-AA)) + policy bonuses``, where
 ``text = (1 - w_t) * cos(embeddings) + w_t * cos(TF-IDF)`` of the two organisation profiles
-(``index.PROFILE_TFIDF_WEIGHT`` = w_t, 0.4 until 27 Nov 2026 and 0.6 since this benchmark;
+(``index.PROFILE_TFIDF_WEIGHT`` = w_t = 0.4; 0.6 was tried and reverted on 26 Nov 2026;
 ``MatchingSettings.history_weight`` = w_h = 0.25). The reference of the comparisons is the
 product as it was shipped when this benchmark was written (w_t 0.4, w_h 0.25, policy on); the
 product's current setting is marked.

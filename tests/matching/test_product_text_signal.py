@@ -1,7 +1,7 @@
 """The product's text vectors are the engine's text signal: each base model centred on its own
 language subspace, then weighted (``engine.combined_centred``), for profiles and for queries.
 
-Until 27 Nov 2026 the index centred the concatenated vector once, which left most of one
+Until 26 Nov 2026 the index centred the concatenated vector once, which left most of one
 model's language offset in: paraphrase@1 of search on the product path was 0.54 against the
 engine's 0.76 (bench/match_search_quality.py). Two toy encoders stand in for USE and E5."""
 
