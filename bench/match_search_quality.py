@@ -165,8 +165,14 @@ def setup_django(db_path: Path) -> None:
     os.environ.setdefault("ALPSBIO_LOG_LEVEL", "WARNING")  # not one audit line per offer
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alpsbio.config.settings")
     import django
+    from django.conf import settings
 
     django.setup()
+    # Imported into a process whose Django was set up before (a scratch script), the settings
+    # keep that process's database, which this script would then empty: refuse.
+    name = str(settings.DATABASES["default"]["NAME"])
+    if Path(name).resolve() != db_path.resolve():
+        raise SystemExit(f"refusing to run: Django is already set up on {name}, not {db_path}")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
