@@ -241,7 +241,8 @@ def populate(
             opp_ids.append(opp.pk)
         data = SetData(name, statements, pool, trans, para, gold, org_of, opp_ids)
         data.offer_of = {s.id: pk for s, pk in zip(statements, opp_ids, strict=True)}
-        for s, org in zip(statements, requesters[name], strict=True):
+        # Second organisations exist only for --matches and --suggestions.
+        for s, org in zip(statements, requesters[name] if one_country else [], strict=False):
             data.req_org[s.id] = org.pk
             if not matches:
                 continue
