@@ -328,8 +328,9 @@ def blended_text_scores(
     w = TFIDF_WEIGHT[0]
     if query_rows is not None:
         PROFILE_CALLS[rows is not None] += 1
-        if PROFILE_WEIGHT[0] is not None:
+        if PROFILE_WEIGHT[0] is not None:  # one weight for every pair, whatever the languages
             kwargs["tfidf_weight"] = PROFILE_WEIGHT[0]
+            kwargs["cross_tfidf_weight"] = None
     if w is None or query_rows is not None or q_emb is None or not self.E.shape[1]:
         return np.asarray(
             _ORIGINAL_TEXT_SCORES(
@@ -817,7 +818,12 @@ def measure_suggestions(
     """``suggest_partners`` of every need's organisation, per set, beside the engine."""
     from alpsbio.matching import index
 
-    w_prod = index.PROFILE_TFIDF_WEIGHT
+    cross = getattr(index, "PROFILE_CROSS_TFIDF_WEIGHT", None)
+    w_prod = (
+        f"{index.PROFILE_TFIDF_WEIGHT:g} / {cross:g} across languages"
+        if cross is not None
+        else f"{index.PROFILE_TFIDF_WEIGHT:g}"
+    )
     weights: list[float | None] = [None, *(SUGGEST_WEIGHTS if variants else ())]
     results: dict[str, dict[str, dict[str, list[bool]]]] = {}
     notes = []
@@ -846,7 +852,7 @@ def measure_suggestions(
                     + f"; e.g. {sample.text[:60]!r}"
                 )
                 for w in weights:
-                    label = f"{name_label}, w {w_prod if w is None else w:g}" + (
+                    label = f"{name_label}, w {w_prod if w is None else f'{w:g}'}" + (
                         " (index.py)" if w is None else ""
                     )
                     PROFILE_WEIGHT[0] = w

@@ -93,8 +93,8 @@ def test_matches_and_suggestions_weigh_tfidf_as_measured(
     orgs: dict[str, Organisation],
 ) -> None:
     """bench/match_search_quality.py chose 0.2 for search and for an opportunity's matches;
-    organisation-to-organisation suggestions weigh it 0.4 (--suggestions: 0.6 lost across
-    languages what it gained on H2020's English titles)."""
+    organisation-to-organisation suggestions weigh it by pair (0.6 within a language: H2020's
+    English titles; 0.2 across languages: --suggestions)."""
     request = make_opp(
         org=orgs["unimi"],
         kind="TR",
@@ -118,8 +118,19 @@ def test_matches_and_suggestions_weigh_tfidf_as_measured(
     req, off = f"opp:{request.pk}", f"opp:{offer.pk}"
     got = {s.key: s for s in idx.opportunity_matches(request.pk)}
     assert got[off].reasons["text"] == pytest.approx(blend(req, off, 0.2), abs=1e-4)
+    # Suggestions weigh TF-IDF by pair: 0.6 within a language, 0.2 across languages.
     lab = Organisation.objects.get(legal_name="Lab 0")
-    partner = next(s for s in idx.suggest_partners(lab.pk, limit=100) if s.reasons["text"] > 0)
-    assert partner.reasons["text"] == pytest.approx(
-        blend(f"org:{lab.pk}", partner.key, 0.4), abs=1e-4
-    )
+    key = f"org:{lab.pk}"
+    own = idx.langs[idx.pos[key]]
+    seen = {True: 0, False: 0}
+    for partner in idx.suggest_partners(lab.pk, limit=100):
+        if partner.reasons["text"] <= 0:
+            continue
+        same = bool(idx.langs[idx.pos[partner.key]] == own)
+        weight = 0.6 if same else 0.2
+        assert partner.reasons["text"] == pytest.approx(blend(key, partner.key, weight), abs=1e-4)
+        seen[same] += 1
+    assert seen[True] > 0
+    assert seen[False] > 0
+    labs = Organisation.objects.filter(legal_name__in=["Lab 0", "Lab 1", "Lab 2", "Lab 3"])
+    assert {str(idx.langs[idx.pos[f"org:{o.pk}"]]) for o in labs} == {"de", "en", "fr", "it"}

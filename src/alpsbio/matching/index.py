@@ -70,12 +70,14 @@ MAX_PATCH_ROWS = 2000
 # and in an opportunity's matches 0.2: the lowest that keeps a rare word first on the tuning
 # half of bench/match_search_quality.py (paraphrase@1 search 0.73, matches 0.72 against 0.63 at
 # 0.4; the engine's text signal alone 0.76). Suggested partners, organisation to organisation,
-# 0.4: on new H2020 partnerships (English project titles) 0.6 gained +0.010 recall@20 on all
-# projects (bench/match_suggest_quality.py), but across languages it lost a third of the first
-# places on the tuning half (0.36 -> 0.24, bench/match_search_quality.py --suggestions).
+# by pair: 0.6 when both profiles are written in the same language, 0.2 across languages. A
+# single 0.6 gained +0.010 recall@20 on new H2020 partnerships (English titles only,
+# bench/match_suggest_quality.py) but lost a third of the cross-lingual first places (0.36 ->
+# 0.24 on the tuning half, bench/match_search_quality.py --suggestions); by pair: 0.46.
 SEARCH_TFIDF_WEIGHT = 0.2
 MATCHES_TFIDF_WEIGHT = 0.2
-PROFILE_TFIDF_WEIGHT = 0.4
+PROFILE_TFIDF_WEIGHT = 0.6
+PROFILE_CROSS_TFIDF_WEIGHT = 0.2
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 _STOP = frozenset(
@@ -402,6 +404,13 @@ def _describes(p: Profile) -> bool:
     return bool(text) and (p.opp_id is not None or text != p.name.strip())  # a title is content
 
 
+def _languages(profiles: Sequence[Profile]) -> np.ndarray:
+    """Each profile's main language, guessed from its whole text (about 70 µs a profile)."""
+    from alpsbio.matching.engine.lang import guess_language
+
+    return np.array([guess_language(p.text) for p in profiles], dtype="<U8")
+
+
 def name_key(text: str) -> str:
     """A name as compared in search: accents, case, punctuation and spacing do not count."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -725,6 +734,7 @@ class MatchIndex:
         self.graph_pos = np.zeros(0, dtype=np.int64)
         self._names: dict[str, list[int]] | None = None  # name_key -> rows, built on demand
         self._as_engine: dict[int, engine_types.Profile] = {}  # row -> what score_pair reads
+        self.langs = np.zeros(0, dtype="<U8")  # each profile's main language (lang.py's guess)
         self.graph: CoParticipationGraph | None = None
         self.policy = PolicyWeights()
         self.token: tuple[Any, ...] = ()
@@ -744,6 +754,7 @@ class MatchIndex:
         token = state_token()
         profiles = load_org_profiles() + load_opp_profiles()
         self.profiles = profiles
+        self.langs = _languages(profiles)
         self.pos = {p.key: i for i, p in enumerate(profiles)}
         texts = [p.text or p.name for p in profiles]
         # The engine's model-free signal: hashed character n-grams, IDF learnt on the pool.
@@ -986,6 +997,7 @@ class MatchIndex:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
                 self.profiles[row] = prof
+                self.langs[row] = _languages([prof])[0]
                 self._as_engine.pop(row, None)
             self._names = None
             new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
@@ -1024,6 +1036,7 @@ class MatchIndex:
             return
         start = len(self.profiles)
         self.profiles.extend(new)
+        self.langs = np.concatenate([self.langs, _languages(new)])
         for k, prof in enumerate(new):
             self.pos[prof.key] = start + k
         self.T = sp.csr_matrix(
@@ -1082,9 +1095,12 @@ class MatchIndex:
         q_emb: np.ndarray | None = None,
         rows: np.ndarray | None = None,
         tfidf_weight: float = PROFILE_TFIDF_WEIGHT,
+        cross_tfidf_weight: float | None = None,
     ) -> np.ndarray:
         """Cosine similarity of one query to every profile (embedding and TF-IDF blended), or
-        to the profiles at ``rows`` only (in that order)."""
+        to the profiles at ``rows`` only (in that order). With ``cross_tfidf_weight``, a profile
+        query weighs TF-IDF so only against profiles in another language: character n-grams
+        shared across languages are mostly endings and function words."""
         if query_rows is not None:
             q_tfidf = self._tfidf_row(int(query_rows[0]))
             q_emb = self.E[query_rows] if self.has_vec[int(query_rows[0])] else None
@@ -1107,7 +1123,11 @@ class MatchIndex:
                     tf[at] = np.asarray(self.P[pos] @ q).ravel()
         if q_emb is not None and E.shape[1] and np.any(q_emb):
             emb = E @ np.asarray(q_emb, dtype=np.float32).ravel()
-            w = np.float32(tfidf_weight)
+            w: Any = np.float32(tfidf_weight)
+            if cross_tfidf_weight is not None and query_rows is not None:
+                langs = self.langs if rows is None else self.langs[rows]
+                same = langs == self.langs[int(query_rows[0])]
+                w = np.where(same, w, np.float32(cross_tfidf_weight))
             return np.where(has_vec, (1 - w) * emb + w * tf, tf)
         return tf
 
@@ -1118,6 +1138,7 @@ class MatchIndex:
         graph: np.ndarray,
         limit: int,
         tfidf_weight: float = PROFILE_TFIDF_WEIGHT,
+        cross_tfidf_weight: float | None = None,
     ) -> np.ndarray:
         """``text_scores`` of one profile against all, computed exactly where it can matter.
 
@@ -1128,19 +1149,28 @@ class MatchIndex:
         if not self.described[row]:
             return np.zeros(len(self.profiles))
         if self.ann is None or not self.has_vec[row]:
-            return self.text_scores(np.array([row]), tfidf_weight=tfidf_weight)
+            return self.text_scores(
+                np.array([row]), tfidf_weight=tfidf_weight, cross_tfidf_weight=cross_tfidf_weight
+            )
         k = min(len(self.ann), max(ANN_CANDIDATES, 20 * limit))
         near = np.fromiter((int(i) for i, _s in self.ann.search(self.E[row], k)), dtype=np.int64)
         near = near[allowed[near]]
         if len(near) < 5 * limit:
-            return self.text_scores(np.array([row]), tfidf_weight=tfidf_weight)
+            return self.text_scores(
+                np.array([row]), tfidf_weight=tfidf_weight, cross_tfidf_weight=cross_tfidf_weight
+            )
         # The strongest graph candidates too (a hub's two-hop neighbourhood can be thousands).
         linked = np.flatnonzero(allowed & (graph > 0))
         if len(linked) > k:
             linked = linked[np.argpartition(-graph[linked], k - 1)[:k]]
         rows = np.union1d(np.union1d(near, linked), np.flatnonzero(allowed & ~self.has_vec))
         text = np.zeros(len(self.profiles))
-        text[rows] = self.text_scores(np.array([row]), rows=rows, tfidf_weight=tfidf_weight)
+        text[rows] = self.text_scores(
+            np.array([row]),
+            rows=rows,
+            tfidf_weight=tfidf_weight,
+            cross_tfidf_weight=cross_tfidf_weight,
+        )
         return text
 
     def graph_scores(self, org_id: int) -> np.ndarray:
@@ -1216,7 +1246,9 @@ class MatchIndex:
             & (self.org_of != org_id)
             & ~np.isin(self.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
         )
-        text = self._text_for_row(row, allowed, graph, limit)
+        text = self._text_for_row(
+            row, allowed, graph, limit, PROFILE_TFIDF_WEIGHT, PROFILE_CROSS_TFIDF_WEIGHT
+        )
         return self._rank(source, text, graph, allowed, limit)
 
     @_guarded
@@ -1596,6 +1628,7 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
             "n_projects": len(g.project_ids),
         }
         arrays.update(_csr_parts("B", g.B))
+    arrays["langs"] = idx.langs
     if idx.ann is not None:
         data, labels, next_label = idx.ann.to_bytes()
         meta["ann"] = {"dim": idx.ann.dim, "next": next_label}
@@ -1788,6 +1821,11 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
                 list(g["org_ids"]), list(range(int(g["n_projects"]))), _csr_from(z, "B")
             )
         if len(idx.profiles) != idx.T.shape[0] or len(idx.E) != len(idx.profiles):
+            raise ValueError("inconsistent sizes")
+        idx.langs = (
+            np.asarray(z["langs"]).astype("<U8") if "langs" in z.files else _languages(idx.profiles)
+        )
+        if len(idx.langs) != len(idx.profiles):
             raise ValueError("inconsistent sizes")
         a = meta.get("ann")
         if a is not None:
