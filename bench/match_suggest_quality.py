@@ -315,6 +315,14 @@ def run(
 
     spread: dict[str, list[float]] = {"embeddings": [], "TF-IDF": [], "history": []}
     batch = 128
+    from alpsbio.matching import index
+    from alpsbio.matching.engine.lang import guess_language
+
+    # The product's TF-IDF weight by pair: within a language, across languages.
+    by_pair = (index.PROFILE_TFIDF_WEIGHT, getattr(index, "PROFILE_CROSS_TFIDF_WEIGHT", None))
+    langs = np.array([guess_language(x) for x in texts])
+    names, counts = np.unique(langs, return_counts=True)
+    info["languages"] = {str(k): int(v) for k, v in zip(names, counts, strict=True)}
     for start in range(0, len(split.queries), batch):
         rows = split.queries[start : start + batch]
         truth = split.truth[start : start + batch]
@@ -348,6 +356,13 @@ def run(
                     excl,
                     truth,
                 )
+                if (w_t, w_h) == SHIPPED and by_pair[1] is not None:
+                    same = langs[rows][:, None] == langs[None, :]
+                    w_pair = np.where(same, by_pair[0], by_pair[1])
+                    paired = np.where(has_vec[None, :], (1 - w_pair) * emb + w_pair * tf, tf)
+                    paired = np.where(q_desc, paired, 0.0)
+                    name = f"text by pair {by_pair[0]:g}/{by_pair[1]:g} + {w_h:g} h + policy"
+                    add(name, policy_rank(paired, hist, w_h, bonus, excl), excl, truth)
                 if (w_t, w_h) == SHIPPED:  # which policy part helps or hurts this metric
                     for part in ("complementarity", "border", "sector"):
                         only = terms[part] + terms["sought"]
@@ -397,7 +412,13 @@ def main() -> None:
     from alpsbio.matching.engine.types import PolicyWeights
 
     shipped = hist_name(*SHIPPED, policy=True)
-    current = hist_name(index.PROFILE_TFIDF_WEIGHT, PolicyWeights().history, policy=True)
+    cross = getattr(index, "PROFILE_CROSS_TFIDF_WEIGHT", None)
+    current = (
+        f"text by pair {index.PROFILE_TFIDF_WEIGHT:g}/{cross:g} + "
+        f"{PolicyWeights().history:g} h + policy"
+        if cross is not None
+        else hist_name(index.PROFILE_TFIDF_WEIGHT, PolicyWeights().history, policy=True)
+    )
     for subset in a.subsets.split(","):
         t0 = time.perf_counter()
         methods, info = run(Path(a.data), subset, a.split, models, a.threads, a.cache)
@@ -411,6 +432,7 @@ def main() -> None:
             f"{time.perf_counter() - t0:.0f} s in all; "
             f"{platform.machine()}, {os.cpu_count()} cores, load {load}"
         )
+        print(f"profile languages (lang.guess_language): {info['languages']}")
         print(
             "spread of the parts over a query's candidates (mean std): "
             + ", ".join(f"{k} {v:.3f}" for k, v in info["spread"].items())
