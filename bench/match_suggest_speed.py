@@ -64,6 +64,7 @@ def _tile(idx: Any, k: int, seed: int = 0) -> None:
     idx.pos = {p.key: i for i, p in enumerate(profiles)}
     idx.T = sp.csr_matrix(sp.vstack([idx.T] * k))
     idx.E = E
+    idx.langs = np.tile(idx.langs, k)
     idx._arrays()
 
 
