@@ -517,37 +517,35 @@ def match_hits(idx: Any, data: SetData, limit: int = 10) -> dict[str, list[bool]
     return out
 
 
-def policy_parts(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int], set[int]]:
-    """Every request/offer pair's score parts other than text (history, complementarity,
-    sought, border, sector, network) as ``score_pair`` computes them in ``_rank``: the number
-    of pairs, the distinct part tuples with their counts, and the numbers of candidates."""
+def _tally_parts(
+    idx: Any, row: int, allowed: np.ndarray, distinct: dict[tuple[float, ...], int]
+) -> int:
+    """Count the score parts other than text (history, complementarity, sought, border,
+    sector, network) of the profile at ``row`` against every allowed candidate, as
+    ``score_pair`` computes them in ``_rank``; returns the number of pairs."""
     from alpsbio.matching.engine import scoring
-    from alpsbio.matching.models import COMPLEMENTARY_TYPES
 
+    src = idx.profiles[row]
+    graph = idx.graph_scores(src.org_id)
+    me = src.as_engine()
+    rows = np.flatnonzero(allowed)
+    for r in rows:
+        p = scoring.score_pair(me, idx.profiles[r].as_engine(), 0.0, float(graph[r]), idx.policy)
+        key = tuple(getattr(p.parts, k) for k in scoring.WEIGHTED_PARTS[1:])
+        distinct[key] = distinct.get(key, 0) + 1
+    return len(rows)
+
+
+def policy_parts(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int], set[int]]:
+    """Every request/offer pair's score parts other than text: the number of pairs, the
+    distinct part tuples with their counts, and the numbers of candidates."""
     distinct: dict[tuple[float, ...], int] = {}
     n_pairs, n_cand = 0, set()
     for s in data.statements:
         row = idx.pos[f"opp:{data.req_of[s.id]}"]
-        src = idx.profiles[row]
-        wanted = COMPLEMENTARY_TYPES.get(src.kind, frozenset())
-        allowed = np.isin(idx.kinds, list(wanted)) & (idx.org_of != src.org_id)
-        graph = idx.graph_scores(src.org_id)
+        allowed = idx.match_candidates(row)
         n_cand.add(int(allowed.sum()))
-        me = src.as_engine()
-        for r in np.flatnonzero(allowed):
-            p = scoring.score_pair(
-                me, idx.profiles[r].as_engine(), 0.0, float(graph[r]), idx.policy
-            ).parts
-            key = (
-                p.history,
-                p.complementarity,
-                p.sought,
-                p.cross_border,
-                p.cross_sector,
-                p.shared_network,
-            )
-            distinct[key] = distinct.get(key, 0) + 1
-            n_pairs += 1
+        n_pairs += _tally_parts(idx, row, allowed, distinct)
     return n_pairs, distinct, n_cand
 
 
@@ -779,36 +777,12 @@ def suggestion_hits(idx: Any, data: SetData) -> dict[str, list[bool]]:
 def suggestion_policy(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int]]:
     """Every need organisation/candidate pair's score parts other than text, as
     ``suggest_partners`` scores them (the candidates it allows)."""
-    from alpsbio.matching.engine import scoring
-
     distinct: dict[tuple[float, ...], int] = {}
     n_pairs = 0
     for s in data.statements:
         org_id = data.req_org[s.id]
-        src = idx.profiles[idx.pos[f"org:{org_id}"]]
-        known = idx.already_partners(org_id)
-        allowed = (
-            idx.is_org
-            & idx.has_text
-            & (idx.org_of != org_id)
-            & ~np.isin(idx.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
-        )
-        graph = idx.graph_scores(org_id)
-        me = src.as_engine()
-        for r in np.flatnonzero(allowed):
-            p = scoring.score_pair(
-                me, idx.profiles[r].as_engine(), 0.0, float(graph[r]), idx.policy
-            ).parts
-            key = (
-                p.history,
-                p.complementarity,
-                p.sought,
-                p.cross_border,
-                p.cross_sector,
-                p.shared_network,
-            )
-            distinct[key] = distinct.get(key, 0) + 1
-            n_pairs += 1
+        row = idx.pos[f"org:{org_id}"]
+        n_pairs += _tally_parts(idx, row, idx.partner_candidates(org_id), distinct)
     return n_pairs, distinct
 
 

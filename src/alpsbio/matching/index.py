@@ -1231,6 +1231,24 @@ class MatchIndex:
         out.sort(key=lambda s: (-s.score, s.key))
         return out[:limit]
 
+    def partner_candidates(self, org_id: int) -> np.ndarray:
+        """Which rows may be suggested to the organisation: other organisations with a text,
+        not already its partners."""
+        known = self.already_partners(org_id)
+        return np.asarray(
+            self.is_org
+            & self.has_text
+            & (self.org_of != org_id)
+            & ~np.isin(self.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
+        )
+
+    def match_candidates(self, row: int) -> np.ndarray:
+        """Which rows may match the opportunity at ``row``: published profiles of complementary
+        types (a request meets offers, never requests) of other organisations."""
+        source = self.profiles[row]
+        wanted = COMPLEMENTARY_TYPES.get(source.kind, frozenset())
+        return np.asarray(np.isin(self.kinds, list(wanted)) & (self.org_of != source.org_id))
+
     @_guarded
     def suggest_partners(self, org_id: int, limit: int = 10) -> list[Suggestion]:
         """Organisations to meet: similar or complementary, preferably new partners."""
@@ -1239,13 +1257,7 @@ class MatchIndex:
             return []
         source = self.profiles[row]
         graph = self.graph_scores(org_id)
-        known = self.already_partners(org_id)
-        allowed = (
-            self.is_org
-            & self.has_text
-            & (self.org_of != org_id)
-            & ~np.isin(self.org_of, np.fromiter(known, dtype=np.int64, count=len(known)))
-        )
+        allowed = self.partner_candidates(org_id)
         text = self._text_for_row(
             row, allowed, graph, limit, PROFILE_TFIDF_WEIGHT, PROFILE_CROSS_TFIDF_WEIGHT
         )
@@ -1258,9 +1270,8 @@ class MatchIndex:
         if row is None:
             return []
         source = self.profiles[row]
-        wanted = COMPLEMENTARY_TYPES.get(source.kind, frozenset())
         graph = self.graph_scores(source.org_id)
-        allowed = np.isin(self.kinds, list(wanted)) & (self.org_of != source.org_id)
+        allowed = self.match_candidates(row)
         text = self._text_for_row(row, allowed, graph, limit, MATCHES_TFIDF_WEIGHT)
         return self._rank(source, text, graph, allowed, limit)
 
