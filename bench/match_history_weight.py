@@ -78,6 +78,19 @@ class TemporalSplit:
         return np.asarray(self.snap.graph.scores(rows, "adamic_adar"))
 
 
+class MethodTable(dict[str, lp.Metrics]):
+    """Recall@20 and MRR per method name, each method with its own seeded random tie-break."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rngs: dict[str, np.random.Generator] = {}
+
+    def add(self, name: str, scores: np.ndarray, excl: np.ndarray, truth: list[np.ndarray]) -> None:
+        if name not in self:
+            self[name], self._rngs[name] = lp.Metrics(), np.random.default_rng(0)
+        self[name].add(scores, excl, truth, self._rngs[name])
+
+
 def temporal_split(data: Path, subset: str, split_name: str) -> TemporalSplit:
     """``val``: rank <= December 2015 -> new pairs in 2016; ``test``: <= 2016 -> 2017-2018."""
     health = subset == "health"
@@ -99,13 +112,8 @@ def temporal_split(data: Path, subset: str, split_name: str) -> TemporalSplit:
 def run(data: Path, subset: str, split_name: str, batch: int = 128) -> dict[str, dict[str, float]]:
     ts = temporal_split(data, subset, split_name)
     snap, split = ts.snap, ts.split
-    methods: dict[str, lp.Metrics] = {}
-    rngs: dict[str, np.random.Generator] = {}
-
-    def add(name: str, scores: np.ndarray, excl: np.ndarray, truth: list[np.ndarray]) -> None:
-        if name not in methods:
-            methods[name], rngs[name] = lp.Metrics(), np.random.default_rng(0)
-        methods[name].add(scores, excl, truth, rngs[name])
+    methods = MethodTable()
+    add = methods.add
 
     for start in range(0, len(split.queries), batch):
         rows = split.queries[start : start + batch]

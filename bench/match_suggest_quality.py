@@ -70,7 +70,7 @@ from alpsbio.matching.engine.embedding import (  # noqa: E402
 )
 from alpsbio.matching.engine.scoring import history_strength  # noqa: E402
 from match_crosslingual import DiskCached  # noqa: E402
-from match_history_weight import temporal_split  # noqa: E402  (the same split and graph)
+from match_history_weight import MethodTable, temporal_split  # noqa: E402  (the same split and graph)
 
 TEXT_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 HISTORY_WEIGHTS = (0.25, 0.5, 1.0)
@@ -305,13 +305,8 @@ def run(
     table = sum(tables.values(), np.zeros((len(kinds), len(kinds))))
     check_policy(table, kinds, snap.org_type, snap.country, pol)
 
-    methods: dict[str, lp.Metrics] = {}
-    rngs: dict[str, np.random.Generator] = {}
-
-    def add(name: str, scores: np.ndarray, excl: np.ndarray, truth: list[np.ndarray]) -> None:
-        if name not in methods:
-            methods[name], rngs[name] = lp.Metrics(), np.random.default_rng(0)
-        methods[name].add(scores, excl, truth, rngs[name])
+    methods = MethodTable()
+    add = methods.add
 
     spread: dict[str, list[float]] = {"embeddings": [], "TF-IDF": [], "history": []}
     batch = 128
