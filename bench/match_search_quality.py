@@ -536,6 +536,27 @@ def _tally_parts(
     return len(rows)
 
 
+def print_rows(
+    row: Any,
+    engine: dict[str, dict[str, list[bool]]],
+    results: dict[str, dict[str, dict[str, list[bool]]]],
+    sets: Any,
+    what: str,
+) -> None:
+    """The engine's row, each result's row (``row`` formats one), and the first result's
+    paraphrase@1 as a ratio to the engine's per set."""
+    print(row("engine (match_crosslingual), paraphrase@1", engine))
+    for label, res in results.items():
+        print(row(label, res))
+    shipped = next(iter(results.values()))
+    for n in sets:
+        e, p = np.mean(engine[n]["para"]), np.mean(shipped[n]["para"])
+        print(
+            f"ratio {what}/engine, {n}: paraphrase@1 {p:.2f}/{e:.2f} = "
+            f"{p / e if e else float('nan'):.2f}"
+        )
+
+
 def policy_parts(idx: Any, data: SetData) -> tuple[int, dict[tuple[float, ...], int], set[int]]:
     """Every request/offer pair's score parts other than text: the number of pairs, the
     distinct part tuples with their counts, and the numbers of candidates."""
@@ -670,16 +691,7 @@ def measure_matches(
             f"{fmt(h.get('para', [])):>9s} | {empty:5d} | {fmt(m.get('top3', [])[:half]):>7s}"
         )
 
-    print(row("engine (match_crosslingual), paraphrase@1", engine))
-    for label, res in results.items():
-        print(row(label, res))
-    shipped = next(iter(results.values()))
-    for n in sets:
-        e, p = np.mean(engine[n]["para"]), np.mean(shipped[n]["para"])
-        print(
-            f"ratio matches/engine, {n}: paraphrase@1 {p:.2f}/{e:.2f} = "
-            f"{p / e if e else float('nan'):.2f}"
-        )
+    print_rows(row, engine, results, sets, "matches")
     if rare:
         cols = ["rare.main.tune", "rare.main.report", "rare.heldout"]
         print("\nrare word alone as the request's text (its row's vector and TF-IDF replaced):")
@@ -861,16 +873,7 @@ def measure_suggestions(
             f"{fmt(stmt[half:]):>6s} {fmt(h.get('stmt1', [])):>5s} | {empty:5d}"
         )
 
-    print(row("engine (match_crosslingual), paraphrase@1", engine))
-    for label, res in results.items():
-        print(row(label, res))
-    shipped = next(iter(results.values()))
-    for n in sets:
-        e, p = np.mean(engine[n]["para"]), np.mean(shipped[n]["para"])
-        print(
-            f"ratio suggestions/engine, {n}: paraphrase@1 {p:.2f}/{e:.2f} = "
-            f"{p / e if e else float('nan'):.2f}"
-        )
+    print_rows(row, engine, results, sets, "suggestions")
 
 
 # --- Measurement ----------------------------------------------------------------------------
