@@ -33,8 +33,15 @@ Settings: Adamic-Adar alone, TF-IDF alone, embeddings alone (w_t 0), text alone 
 TEXT_WEIGHTS, text + w_h * history for w_h in HISTORY_WEIGHTS, each with and without the policy,
 and at the shipped weights each policy bonus alone (complementarity, border, sector).
 
+``--learned`` adds the engine's learned link predictor (``alpsbio match evaluate``'s logistic
+ranker) as the history part instead of ``1 - exp(-AA)``: fitted, as the product would fit it on
+its directory, on the graph of all projects one step before the cut-off (val: <= June 2015 ->
+July-December 2015; test: <= 2015 -> 2016), then applied at the cut-off. Its score is a logit,
+mapped to [0, 1] in two ways: ``pct8``, the within-query percentile to the 8th power (only the
+top few percent count), and ``rel``, exp(s - the query's best s).
+
 Run: .venv/bin/python bench/match_suggest_quality.py [--split val|test] [--subsets health]
-     [--models use,e5] [--threads 2] [--cache DIR] [--only NAME,...]
+     [--models use,e5] [--threads 2] [--cache DIR] [--only NAME,...] [--learned]
   val  (default; labels in 2016 only): rank <= December 2015 -> new pairs in 2016;
   test (T = 2016, the issue's link-prediction benchmark): rank <= 2016 -> 2017-2018.
 Prints each setting's recall@20 and MRR, its ratio to Adamic-Adar measured in the same run, and
@@ -74,6 +81,7 @@ from match_history_weight import MethodTable, temporal_split  # noqa: E402  (the
 
 TEXT_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 HISTORY_WEIGHTS = (0.25, 0.5, 1.0)
+LEARNED_WEIGHTS = (0.25, 1.0, 2.0)
 SHIPPED = (0.4, 0.25)  # PROFILE_TFIDF_WEIGHT, history_weight when this benchmark was written
 SHORTLIST = 100  # _rank: max(limit * 5, 50) for 20 suggestions
 CHUNK = 64  # texts embedded between two saves of the disk cache
@@ -276,10 +284,43 @@ def policy_rank(
 # ------------------------------------------------------------------------- run
 
 
+def learned_history(ts: Any) -> tuple[lp.Split, np.ndarray, lp.Ranker, int]:
+    """The engine's logistic ranker fitted on all projects one step before the cut-off, the
+    split it is applied on (all projects at the cut-off, the product's graph) and the columns
+    of the benchmark's candidates in that split's graph."""
+    corpus = lp.Corpus.load(ts.parts, ts.projs, months=ts.months)
+    fit_t = ts.cutoff - 0.5 if ts.months else ts.cutoff - 1
+    snap = lp.Snapshot.build(corpus, fit_t)
+    train = lp.make_split(corpus, snap, np.nextafter(fit_t, np.inf), ts.cutoff)
+    model = lp.fit_model(train, lp.EvalConfig())
+    prod = ts.ctx if ts.ctx is not None else ts.snap
+    cols = ts.cols if ts.cols is not None else np.arange(ts.snap.graph.n)
+    return lp.Split(prod, None, np.zeros(0, dtype=np.int64), []), cols, model, len(train.queries)
+
+
+def learned_parts(
+    applied: lp.Split, cols: np.ndarray, model: lp.Ranker, rows: np.ndarray, excl: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The learned score of ``rows`` against every candidate, and its two maps to [0, 1]."""
+    crow = cols[rows]
+    s = np.asarray(model.score(lp.batch_features(applied, crow, lp._excluded(applied, crow))))
+    s = s[:, cols]
+    best = np.where(excl, -np.inf, s).max(axis=1, keepdims=True)
+    pct = np.stack([lp._percentile(r) for r in s]) ** 8
+    return s, {"pct8": pct, "rel": np.exp(np.clip(s - best, -50.0, 0.0))}
+
+
 def run(
-    data: Path, subset: str, split_name: str, models: Sequence[str], threads: int, cache: Path
+    data: Path,
+    subset: str,
+    split_name: str,
+    models: Sequence[str],
+    threads: int,
+    cache: Path,
+    learned: bool = False,
 ) -> tuple[dict[str, lp.Metrics], dict[str, Any]]:
     ts = temporal_split(data, subset, split_name)
+    fitted = learned_history(ts) if learned else None
     snap, split, t, months, parts, projs = (
         ts.snap,
         ts.split,
@@ -295,6 +336,7 @@ def run(
         "candidates": snap.graph.n,
         "described": int(described.sum()),
         "mean_chars": float(np.mean([len(x) for x in texts])),
+        "learned_fit_queries": fitted[3] if fitted is not None else 0,
     }
     E, info["embed_seconds"] = embeddings(texts, models, threads, cache)
     from alpsbio.matching.index import fit_tfidf
@@ -356,8 +398,16 @@ def run(
                     w_pair = np.where(same, by_pair[0], by_pair[1])
                     paired = np.where(has_vec[None, :], (1 - w_pair) * emb + w_pair * tf, tf)
                     paired = np.where(q_desc, paired, 0.0)
-                    name = f"text by pair {by_pair[0]:g}/{by_pair[1]:g} + {w_h:g} h + policy"
+                    pair_name = f"text by pair {by_pair[0]:g}/{by_pair[1]:g}"
+                    name = f"{pair_name} + {w_h:g} h + policy"
                     add(name, policy_rank(paired, hist, w_h, bonus, excl), excl, truth)
+                    if fitted is not None:
+                        score, maps = learned_parts(*fitted[:3], rows, excl)
+                        add("learned ranker alone", score, excl, truth)
+                        for key, h in maps.items():
+                            for w_l in LEARNED_WEIGHTS:
+                                name = f"{pair_name} + {w_l:g} {key}(learned) + policy"
+                                add(name, policy_rank(paired, h, w_l, bonus, excl), excl, truth)
                 if (w_t, w_h) == SHIPPED:  # which policy part helps or hurts this metric
                     for part in ("complementarity", "border", "sector"):
                         only = terms[part] + terms["sought"]
@@ -398,6 +448,11 @@ def main() -> None:
         help="directory of the vector cache (model, version, content hash)",
     )
     ap.add_argument("--only", default="", help="print only these settings (comma-separated)")
+    ap.add_argument(
+        "--learned",
+        action="store_true",
+        help="also the engine's learned link predictor as the history part",
+    )
     a = ap.parse_args()
     models = [m for m in a.models.split(",") if m]
     if not models or set(models) - {"use", "e5"}:
@@ -416,7 +471,7 @@ def main() -> None:
     )
     for subset in a.subsets.split(","):
         t0 = time.perf_counter()
-        methods, info = run(Path(a.data), subset, a.split, models, a.threads, a.cache)
+        methods, info = run(Path(a.data), subset, a.split, models, a.threads, a.cache, a.learned)
         base = methods["Adamic-Adar alone"].summary()["recall@20"] or 1.0
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         embed = ", ".join(f"{k} {v:.0f} s" for k, v in info["embed_seconds"].items())
@@ -428,11 +483,15 @@ def main() -> None:
             f"{platform.machine()}, {os.cpu_count()} cores, load {load}"
         )
         print(f"profile languages (lang.guess_language): {info['languages']}")
+        if a.learned:
+            print(f"learned ranker fitted on {info['learned_fit_queries']} queries (all projects)")
         print(
             "spread of the parts over a query's candidates (mean std): "
             + ", ".join(f"{k} {v:.3f}" for k, v in info["spread"].items())
         )
-        print(f"{'setting':44} {'recall@20':>9} {'MRR':>6} {'x AA':>5} {'vs shipped':>16}")
+        width = max(len(name) for name in methods) + 1
+        head = f"{'setting':{width}} {'recall@20':>9} {'MRR':>6} {'x AA':>5} {'vs shipped':>16}"
+        print(head)
         only = {s.strip() for s in a.only.split(",") if s.strip()}
         for name, m in methods.items():
             if only and name not in only and name != "Adamic-Adar alone":
@@ -442,9 +501,8 @@ def main() -> None:
             diff, half = paired_ci(m, methods[shipped])
             mark = " (shipped)" if name == shipped else ""
             mark += " (the product now)" if name == current else ""
-            print(
-                f"{name:44} {r:9.4f} {s['mrr']:6.3f} {r / base:5.2f} {diff:+7.3f} ±{half:.3f}{mark}"
-            )
+            cells = f"{r:9.4f} {s['mrr']:6.3f} {r / base:5.2f} {diff:+7.3f} ±{half:.3f}"
+            print(f"{name:{width}} {cells}{mark}")
 
 
 if __name__ == "__main__":
