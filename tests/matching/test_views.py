@@ -192,3 +192,20 @@ def test_preferences_and_unsubscribe_link(
     assert anon.get(reverse("matching:unsubscribe", args=["forged"])).status_code == 400
     client_for("member").post(reverse("matching:preferences"), {"weekly_digest": "on"})
     assert MatchingPreference.objects.get(user=personas["member"]).weekly_digest is True
+
+
+def test_interest_form_offers_a_single_organisation_without_a_blank_choice(
+    orgs: dict[str, Organisation],
+) -> None:
+    from alpsbio.matching.forms import InterestForm
+
+    one = InterestForm(organisations=Organisation.objects.filter(pk=orgs["unimi"].pk))
+    options = list(one.fields["organisation"].widget.choices)
+    assert [str(label) for _value, label in options] == [str(orgs["unimi"])]
+    # With two, the member must say on whose behalf: the blank choice stays.
+    two = InterestForm(
+        organisations=Organisation.objects.filter(pk__in=[orgs["unimi"].pk, orgs["hcl"].pk])
+    )
+    values = [str(value) for value, _label in two.fields["organisation"].widget.choices]
+    assert "" in values
+    assert len(values) == 3

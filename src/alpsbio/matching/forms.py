@@ -121,6 +121,10 @@ class InterestForm(forms.Form):
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organisations if organisations is not None else Organisation.objects.none()
+        # Most members answer for their one organisation: offer it alone rather than a blank
+        # choice the browser makes them fill before it sends anything.
+        if field.queryset.count() == 1:
+            field.empty_label = None
 
 
 class FollowUpForm(forms.Form):
