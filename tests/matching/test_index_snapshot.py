@@ -85,6 +85,8 @@ def test_snapshot_round_trip_gives_identical_suggestions(
     assert loaded.token == built.token
     assert [p.key for p in loaded.profiles] == [p.key for p in built.profiles]
     assert _all_results(loaded, orgs) == _all_results(built, orgs)
+    assert loaded.term_df == built.term_df  # the explanations' word counts travel with it
+    assert built.term_df["biopsy"] >= 1
     # A new process (no index in memory) starts from the file instead of building.
     index.reset_index()
     idx = index.get_index(wait=True)

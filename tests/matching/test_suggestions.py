@@ -170,3 +170,47 @@ def test_search_shows_an_organisation_once_beside_its_own_offers(
     profile_like = [h for h in uga_hits if h.opp_id in (None, expertise.pk)]
     assert len(profile_like) == 1
     assert offer.pk in [h.opp_id for h in uga_hits]
+
+
+def test_shared_topics_name_the_rarest_words_first_and_drop_generic_ones() -> None:
+    terms = {"europe": "european", "pneumo": "pneumococcal", "vaccin": "vaccine", "cell": "cell"}
+    df = {"europe": 600, "pneumo": 5, "vaccin": 40, "cell": 90}
+    # In a directory of 1,000 profiles "european" (60%) is no topic; the rarest word comes first.
+    assert index.specific_terms(terms, df, 1000) == ["pneumococcal", "vaccine", "cell"]
+    # On a handful of profiles every word is frequent: none is dropped, the order still holds.
+    assert index.specific_terms(terms, df, 10) == ["pneumococcal", "vaccine", "cell", "european"]
+    # Ties keep the order in which the words were read.
+    assert index.specific_terms({"bbbb": "bbbb", "aaaa": "aaaa"}, {}, 1000) == ["bbbb", "aaaa"]
+
+
+def test_explanations_count_words_over_the_directory_and_follow_edits(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published")
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    make_opp(
+        org=orgs["epfl"], kind="BO", title={"en": "Diagnosis of rare diseases"}, status="published"
+    )
+    idx = index.get_index()
+    assert idx.term_df == index._term_counts(idx.profiles)
+    assert idx.term_df["diagno"] == 3
+    match = next(m for m in queries.opportunity_matches(request.pk, lang="en") if m.opp_id)
+    assert match.opp_id == offer.pk
+    topics = next(r for r in match.reasons if r.startswith("Shared topics"))
+    # The offer's words that the Italian request shares, in English, the rarest first:
+    # "diagnosis" is in three profiles, the others in two (the text reads "diagnosis" first).
+    assert topics == "Shared topics: liquid, sequencing, diagnosis"
+    # An edit and a new publication update the counts in place (no rebuild).
+    builds = idx.n_builds
+    services.update_opportunity(personas["editor"], offer, {"title": texts["telecare_offer"]})
+    make_opp(
+        org=orgs["hcl"], kind="TO", title={"en": "Pneumococcal vaccine trials"}, status="published"
+    )
+    queries.opportunity_matches(request.pk)
+    assert idx.n_builds == builds
+    assert +idx.term_df == +index._term_counts(idx.profiles)
+    assert idx.term_df["pneumo"] == 1
+    assert idx.term_df["liquid"] == 1  # the edited offer no longer says it

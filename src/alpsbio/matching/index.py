@@ -32,7 +32,8 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
@@ -80,6 +81,10 @@ PROFILE_TFIDF_WEIGHT = 0.6
 PROFILE_CROSS_TFIDF_WEIGHT = 0.2
 
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+# A word found in more than this share of the profiles is not a topic two of them share
+# ("european", "integrated", "training" in project titles); the cut applies from this pool size.
+GENERIC_TERM_SHARE = 0.1
+GENERIC_TERM_MIN_POOL = 100
 _STOP = frozenset(
     [
         "with",
@@ -735,6 +740,7 @@ class MatchIndex:
         self._names: dict[str, list[int]] | None = None  # name_key -> rows, built on demand
         self._as_engine: dict[int, engine_types.Profile] = {}  # row -> what score_pair reads
         self.langs = np.zeros(0, dtype="<U8")  # each profile's main language (lang.py's guess)
+        self.term_df: Counter[str] = Counter()  # word stem -> profiles using it (explanations)
         self.graph: CoParticipationGraph | None = None
         self.policy = PolicyWeights()
         self.token: tuple[Any, ...] = ()
@@ -755,6 +761,7 @@ class MatchIndex:
         profiles = load_org_profiles() + load_opp_profiles()
         self.profiles = profiles
         self.langs = _languages(profiles)
+        self.term_df = _term_counts(profiles)
         self.pos = {p.key: i for i, p in enumerate(profiles)}
         texts = [p.text or p.name for p in profiles]
         # The engine's model-free signal: hashed character n-grams, IDF learnt on the pool.
@@ -996,6 +1003,8 @@ class MatchIndex:
         if changed:
             rows = [self.pos[p.key] for p in changed]
             for row, prof in zip(rows, changed, strict=True):
+                self.term_df.subtract(_term_counts([self.profiles[row]]))
+                self.term_df.update(_term_counts([prof]))
                 self.profiles[row] = prof
                 self.langs[row] = _languages([prof])[0]
                 self._as_engine.pop(row, None)
@@ -1037,6 +1046,7 @@ class MatchIndex:
         start = len(self.profiles)
         self.profiles.extend(new)
         self.langs = np.concatenate([self.langs, _languages(new)])
+        self.term_df.update(_term_counts(new))
         for k, prof in enumerate(new):
             self.pos[prof.key] = start + k
         self.T = sp.csr_matrix(
@@ -1640,6 +1650,9 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
         }
         arrays.update(_csr_parts("B", g.B))
     arrays["langs"] = idx.langs
+    stems = sorted(t for t, n in idx.term_df.items() if n > 0)
+    arrays["term_stems"] = np.array(stems, dtype="<U6")
+    arrays["term_df"] = np.array([idx.term_df[t] for t in stems], dtype=np.int32)
     if idx.ann is not None:
         data, labels, next_label = idx.ann.to_bytes()
         meta["ann"] = {"dim": idx.ann.dim, "next": next_label}
@@ -1838,6 +1851,11 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
         )
         if len(idx.langs) != len(idx.profiles):
             raise ValueError("inconsistent sizes")
+        if "term_stems" in z.files:
+            stems, counts = np.asarray(z["term_stems"]), np.asarray(z["term_df"])
+            idx.term_df = Counter(dict(zip(stems.tolist(), counts.tolist(), strict=True)))
+        else:  # a snapshot written before the counts were kept
+            idx.term_df = _term_counts(idx.profiles)
         a = meta.get("ann")
         if a is not None:
             labels = [(int(r), int(lab)) for r, lab in np.asarray(z["ann_labels"]).reshape(-1, 2)]
@@ -1874,6 +1892,27 @@ def _terms(text: str) -> dict[str, str]:
     return out
 
 
+def _term_counts(profiles: Sequence[Profile]) -> Counter[str]:
+    """In how many of the profiles each word stem of ``_terms`` occurs."""
+    df: Counter[str] = Counter()
+    for p in profiles:
+        df.update(_terms(p.text).keys())
+    return df
+
+
+def specific_terms(terms: dict[str, str], df: Mapping[str, int], pool: int) -> list[str]:
+    """Shared words, the rarest in the directory first; on a pool of ``GENERIC_TERM_MIN_POOL``
+    profiles or more, words that more than ``GENERIC_TERM_SHARE`` of them use are left out.
+    ``terms`` maps stems to words in the order they were read (which breaks ties)."""
+    limit = GENERIC_TERM_SHARE * pool if pool >= GENERIC_TERM_MIN_POOL else float("inf")
+    ranked = [
+        (df.get(stem, 0), k, word)
+        for k, (stem, word) in enumerate(terms.items())
+        if df.get(stem, 0) <= limit
+    ]
+    return [word for _n, _k, word in sorted(ranked)]
+
+
 def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str, Any]:
     """Why this suggestion, in the reader's language: shared topics, complementary types,
     common partners, border and sector crossing, shared thematic networks."""
@@ -1889,8 +1928,8 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
         cand_text = localized(cand.texts, lang)
         src_text = src.text if src is not None else str(s.reasons.get("query", ""))
         src_terms = _terms(src_text)
-        shared = [w for stem, w in _terms(cand_text).items() if stem in src_terms]
-        topics = shared[:8]
+        shared = {stem: w for stem, w in _terms(cand_text).items() if stem in src_terms}
+        topics = specific_terms(shared, idx.term_df, len(idx.profiles))[:8] if idx else []
         if src is not None:
             nace = sorted(src.nace & cand.nace)
             if nace:
