@@ -154,7 +154,9 @@ def test_suggested_partners_fragment(
     )
     body = resp.content.decode()
     assert resp.status_code == 200
-    assert "Suggested partners" in body
+    # The organisation page's card carries the heading; the fragment does not repeat it.
+    assert "<h2" not in body
+    assert "each suggestion says why" in body
     assert "Università degli Studi di Milano" in body
     assert "Common partners in EU projects" in body
     assert "How the score is made" in body  # the engine's parts, so a person can judge

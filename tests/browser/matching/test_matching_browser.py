@@ -62,6 +62,7 @@ def test_suggested_partners_load_on_the_organisation_page(
     card = page.locator("section.card", has_text="Suggested partners")
     # The fragment arrives after the page (htmx, hx-trigger="load").
     card.locator("li.result").first.wait_for()
+    assert card.locator("h2").all_inner_texts() == ["Suggested partners"]  # one heading
     names = card.locator("li.result h3").all_inner_texts()
     assert names
     assert all(uga.display_name not in n for n in names)
