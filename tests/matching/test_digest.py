@@ -21,7 +21,14 @@ def test_digest_lists_new_matches_with_reasons_and_unsubscribe_link(
     texts: dict[str, dict[str, str]],
 ) -> None:
     make_opp(org=orgs["uga"], kind="TR", title=texts["request"], status="published")
-    offer = make_opp(org=orgs["unimi"], kind="TO", title=texts["offer"], status="published")
+    summary = "Sequencing & bioinformatics for the hospital's laboratories"
+    offer = make_opp(
+        org=orgs["unimi"],
+        kind="TO",
+        title=texts["offer"],
+        summary={"en": summary},
+        status="published",
+    )
     mail.outbox.clear()
     sent = tasks.send_weekly_digests.call()
     assert sent >= 1
@@ -31,6 +38,9 @@ def test_digest_lists_new_matches_with_reasons_and_unsubscribe_link(
     assert offer.display_title in body
     assert "/unsubscribe/" in body
     assert "Crosses a border" in body
+    # What the matched profile says beyond its title, as written: a plain-text e-mail escapes
+    # nothing ("&amp;", "&#x27;" before).
+    assert summary in body
     # Nothing new since: no second digest.
     mail.outbox.clear()
     tasks.send_weekly_digests.call()

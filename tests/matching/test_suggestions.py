@@ -214,3 +214,35 @@ def test_explanations_count_words_over_the_directory_and_follow_edits(
     assert +idx.term_df == +index._term_counts(idx.profiles)
     assert idx.term_df["pneumo"] == 1
     assert idx.term_df["liquid"] == 1  # the edited offer no longer says it
+
+
+def test_each_result_says_what_the_candidate_does(
+    orgs: dict[str, Organisation], projects: dict[str, Any], make_opp: Callable[..., Opportunity]
+) -> None:
+    from django.test import Client
+
+    # UNIMI's profile is its name and its project title; the excerpt leaves the name out.
+    items = queries.suggested_partners(orgs["uga"].pk, lang="en")
+    unimi = next(s for s in items if s.org_id == orgs["unimi"].pk)
+    assert unimi.summary == "Tumour DNA sequencing in hospitals"
+    # Long texts are cut at a word, in the reader's language when the profile has it.
+    long_fr = "Plateforme de télésurveillance des patients âgés à domicile. " * 8
+    opp = make_opp(
+        org=orgs["epfl"],
+        kind="TO",
+        title={"en": "Remote monitoring", "fr": "Télésurveillance"},
+        summary={"fr": long_fr},
+        status="published",
+    )
+    profile = index.get_index().profiles[index.get_index().pos[f"opp:{opp.pk}"]]
+    text = index.summary_of(profile, "fr")
+    assert text.startswith("Plateforme de télésurveillance")
+    assert text.endswith(" …")
+    assert len(text) <= index.SUMMARY_CHARS + 2
+    assert "Télésurveillance" not in text  # the title is the result's heading already
+    # Where the reader's language has only the title, the excerpt comes from another language.
+    assert index.summary_of(profile, "en") == text
+    # The API carries it.
+    results = Client().get("/api/v1/matching/search", {"q": "télésurveillance"}).json()
+    hit = next(r for r in results if r["opportunity_id"] == opp.pk)
+    assert hit["summary"] == text

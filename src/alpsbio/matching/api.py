@@ -130,6 +130,10 @@ class SuggestionOut(Schema):
     kind: str
     score: float
     is_demo: bool
+    summary: str = Field(
+        description="What the candidate does, from its profile in the reader's language when it "
+        "has one: its description or project titles, cut to about 200 characters."
+    )
     reasons: list[str]
     topics: list[str]
     common_partners: list[str]
@@ -155,6 +159,7 @@ def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
             "kind": s.kind,
             "score": s.score,
             "is_demo": s.is_demo,
+            "summary": s.summary,
             "reasons": s.reasons,
             "topics": s.topics,
             "common_partners": s.common_partners,

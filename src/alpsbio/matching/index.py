@@ -85,6 +85,7 @@ _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 # ("european", "integrated", "training" in project titles); the cut applies from this pool size.
 GENERIC_TERM_SHARE = 0.1
 GENERIC_TERM_MIN_POOL = 100
+SUMMARY_CHARS = 200  # the excerpt under each result: what the candidate does, in a line or two
 _STOP = frozenset(
     [
         "with",
@@ -1913,6 +1914,23 @@ def specific_terms(terms: dict[str, str], df: Mapping[str, int], pool: int) -> l
     return [word for _n, _k, word in sorted(ranked)]
 
 
+def summary_of(p: Profile, lang: str | None = None) -> str:
+    """What the profile says beyond its names and titles, in the reader's language when it has
+    that language: its lines joined, cut at a word after ``SUMMARY_CHARS``. A name alone says little
+    to a reader who does not know the organisation ("EWAVE LTD"); its projects do."""
+    names = {name_key(n) for n in (p.name, *p.aliases)}  # its names and titles head the result
+    out = ""
+    # The reader's language first; a profile that says more in another language says it there.
+    for text in (localized(p.texts, lang), *p.texts.values()):
+        lines = [ln.strip() for ln in text.splitlines()]
+        out = " · ".join(ln for ln in lines if ln and name_key(ln) not in names)
+        if out:
+            break
+    if len(out) > SUMMARY_CHARS:
+        out = out[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(" ·,;:") + " …"
+    return out
+
+
 def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str, Any]:
     """Why this suggestion, in the reader's language: shared topics, complementary types,
     common partners, border and sector crossing, shared thematic networks."""
@@ -1982,6 +2000,7 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
         "reasons": reasons,
         "topics": topics[:8],
         "common_partners": common,
+        "summary": summary_of(cand, lang) if cand is not None else "",
         "crosses_border": "border" in r,
         "crosses_sector": "sector" in r,
     }

@@ -111,6 +111,7 @@ class ExplainedSuggestion:
     crosses_border: bool
     crosses_sector: bool
     organisation_name: str = ""
+    summary: str = ""  # what the candidate does, from its profile (index.summary_of)
     # The engine's score parts (each in [0, 1]) and their weighted ``total``, and the weights.
     score_parts: dict[str, float] = field(default_factory=dict)
     score_weights: dict[str, float] = field(default_factory=dict)
@@ -142,6 +143,7 @@ def _explained(
                 crosses_border=e["crosses_border"],
                 crosses_sector=e["crosses_sector"],
                 organisation_name=names.get(s.org_id, ""),
+                summary=e["summary"],
                 score_parts=dict(s.reasons.get("score_parts", {})),
                 score_weights=dict(s.reasons.get("score_weights", {})),
             )
