@@ -246,3 +246,29 @@ def test_each_result_says_what_the_candidate_does(
     results = Client().get("/api/v1/matching/search", {"q": "télésurveillance"}).json()
     hit = next(r for r in results if r["opportunity_id"] == opp.pk)
     assert hit["summary"] == text
+
+
+def test_results_are_named_in_the_readers_language_whoever_built_the_index(
+    make_opp: Callable[..., Opportunity], orgs: dict[str, Organisation], projects: dict[str, Any]
+) -> None:
+    from django.utils import translation
+
+    unimi = orgs["unimi"]
+    unimi.names = {"it": "Università degli Studi di Milano", "en": "University of Milan"}
+    unimi.save()
+    opp = make_opp(
+        org=orgs["epfl"],
+        kind="TO",
+        title={"en": "Liquid biopsy sequencing", "fr": "Séquençage de biopsies liquides"},
+        status="published",
+    )
+    with translation.override("fr"):  # a French visitor's request builds the index
+        index.get_index()
+    found = queries.search_partners("biopsy sequencing", lang="en")
+    assert "Liquid biopsy sequencing" in [s.name for s in found if s.opp_id == opp.pk]
+    suggested = {s.org_id: s.name for s in queries.suggested_partners(orgs["uga"].pk, lang="en")}
+    assert suggested[unimi.pk] == "University of Milan"
+    found_it = queries.search_partners("biopsy sequencing", lang="it")
+    assert [s.organisation_name for s in found_it if s.opp_id == opp.pk] == [
+        orgs["epfl"].display_name
+    ]

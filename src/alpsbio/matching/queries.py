@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alpsbio.accounts import permissions as base
+from alpsbio.core.i18n import localized
 from alpsbio.directory.models import Network, Organisation
 from alpsbio.matching import index as match_index
 from alpsbio.matching import permissions
@@ -120,9 +121,17 @@ class ExplainedSuggestion:
 def _explained(
     source_key: str, items: list[match_index.Suggestion], lang: str | None
 ) -> list[ExplainedSuggestion]:
-    names = dict(
-        Organisation.objects.filter(pk__in=[s.org_id for s in items]).values_list(
-            "pk", "legal_name"
+    # Names and titles in the reader's language: the index keeps them in whichever language
+    # was active when it was built (a French request, the worker's English).
+    names = {
+        pk: localized(per_language, lang) or legal_name
+        for pk, per_language, legal_name in Organisation.objects.filter(
+            pk__in=[s.org_id for s in items]
+        ).values_list("pk", "names", "legal_name")
+    }
+    titles = dict(
+        Opportunity.objects.filter(pk__in=[s.opp_id for s in items if s.opp_id]).values_list(
+            "pk", "title"
         )
     )
     out = []
@@ -133,7 +142,11 @@ def _explained(
                 key=s.key,
                 org_id=s.org_id,
                 opp_id=s.opp_id,
-                name=s.name,
+                name=(
+                    localized(titles.get(s.opp_id) or {}, lang) or s.name
+                    if s.opp_id is not None
+                    else names.get(s.org_id, s.name)
+                ),
                 kind=s.kind,
                 score=s.score,
                 is_demo=s.is_demo,
