@@ -239,3 +239,34 @@ def test_a_few_new_profiles_do_not_drop_a_complete_model(
     strict = index.MatchIndex()
     strict.build()  # no model covers everything: the best-covered one, partly
     assert [p.name for p, _w in strict.parts] == ["toy-fast"]
+
+
+def test_a_bulk_pass_on_two_processes_stores_what_one_process_would(
+    toy: tuple[ToyEncoder, ToyEncoder, CombinedEmbedder],
+    published: dict[str, Opportunity],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """``alpsbio matching_cron embed --now --processes 2``: after an import, every core embeds
+    (a pool of spawned processes, one model each) and the command waits for the end."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    fast, slow, _combined = toy
+    texts = _texts()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        call_command("matching_cron", "embed", "--now", "--processes", "2", stdout=out)
+    assert (_count("toy-fast"), _count("toy-slow")) == (len(texts), len(texts))
+    assert fast.calls == slow.calls == []  # computed in the pool, not in this process
+    for row in Embedding.objects.all():
+        want = ToyEncoder(row.model_name, row.dim).embed([texts[row.content_hash]])[0]
+        assert np.allclose(index.vector_from_bytes(row.vector, row.dim), want)
+    assert f"embedded {2 * len(texts)} texts (toy-fast {len(texts)}, toy-slow" in out.getvalue()
+    # Both models became complete: indexes switch to them; no continuation is queued (the pass
+    # ran to the end; snapshots are off in these tests, so no snapshot task either).
+    assert MatchingSettings.load().vectors_changed_at is not None
+    assert queued == []
+    assert [p.name for p, _w in index.get_index().parts] == ["toy-fast", "toy-slow"]
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("matching_cron", "embed", "--now", "--processes", "0")

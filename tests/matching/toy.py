@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from alpsbio.matching import index
 
+from .toy_encoder import ToyEncoder
 
-class ToyEncoder:
-    def __init__(self, name: str, dim: int) -> None:
-        self.name, self.version, self.dim = name, "1.0", dim
-        self.calls: list[int] = []
-
-    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
-        self.calls.append(len(texts))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in text.lower().split():
-                h = hashlib.sha256(f"{self.name}:{word}".encode()).digest()
-                out[i, int.from_bytes(h[:4], "little") % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+__all__ = ["ToyEncoder", "reloaded"]
 
 
 def reloaded() -> tuple[index.MatchIndex, index.MatchIndex, Path]:

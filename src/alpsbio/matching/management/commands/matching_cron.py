@@ -3,16 +3,18 @@
 alpsbio matching_cron daily    # expire past-due profiles, ask due follow-ups, refresh snapshot
 alpsbio matching_cron weekly   # e-mail the digest of new matches
 alpsbio matching_cron embed    # embed every profile not cached for the current model
+alpsbio matching_cron embed --now [--processes N]   # the same here, on every core (after an import)
 alpsbio matching_cron snapshot # build the matching index and write its snapshot for web processes
 alpsbio matching_cron snapshot --now   # the same in this process (e.g. in a deploy script)
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from alpsbio.matching import tasks
 
@@ -23,7 +25,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("which", choices=["daily", "weekly", "embed", "snapshot"])
         parser.add_argument(
-            "--now", action="store_true", help="snapshot: build and write it here, do not enqueue"
+            "--now",
+            action="store_true",
+            help="embed or snapshot: do it here and wait for the end, do not enqueue",
+        )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="embed --now: processes to embed with, one thread each (default: every core)",
         )
         parser.add_argument(
             "--rebuild", action="store_true", help="snapshot: rebuild even if one is up to date"
@@ -39,6 +49,23 @@ class Command(BaseCommand):
             ]
         elif which == "weekly":
             names = [tasks.send_weekly_digests.enqueue().id]
+        elif which == "embed" and options["now"]:
+            processes = options["processes"]
+            if processes < 1:
+                raise CommandError("--processes: at least 1")
+            t0 = time.perf_counter()
+            done = tasks.embed_profiles(processes=processes)
+            seconds = time.perf_counter() - t0
+            per_model = ", ".join(
+                f"{name} {before - done.missing_after[name]}"
+                for name, before in done.missing_before.items()
+            )
+            self.stdout.write(
+                f"embedded {done.made} texts ({per_model or 'no text model installed'}) on "
+                f"{processes} process(es) in {seconds:.1f}s"
+                + (f", {done.made / seconds:.1f} texts/s" if done.made and seconds > 0 else "")
+            )
+            return
         elif which == "embed":
             names = [tasks.embed_all_profiles.enqueue().id]
         elif options["now"]:
