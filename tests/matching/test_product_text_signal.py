@@ -134,3 +134,30 @@ def test_matches_and_suggestions_weigh_tfidf_as_measured(
     assert seen[False] > 0
     labs = Organisation.objects.filter(legal_name__in=["Lab 0", "Lab 1", "Lab 2", "Lab 3"])
     assert {str(idx.langs[idx.pos[f"org:{o.pk}"]]) for o in labs} == {"de", "en", "fr", "it"}
+
+
+def test_no_raw_vector_stays_cached_after_a_build_an_edit_or_a_search(
+    toy: CombinedEmbedder, statements: list[str], orgs: dict[str, Organisation]
+) -> None:
+    """The centring's caches only carry the stored vectors through one computation: ``E`` holds
+    the result. Kept, they doubled the vectors in memory (about 90 MB on the demo) and every
+    distinct search added its own for the life of the process."""
+    idx = index.get_index()
+    assert idx.centred is not None
+
+    def cached() -> int:
+        return sum(len(part.cache.items()) for part in idx.centred.parts)
+
+    assert cached() == 0
+    for k in range(3):
+        assert idx.search(f"biopsia liquida {k}")
+    assert cached() == 0
+    lab = Organisation.objects.get(legal_name="Lab 3")
+    lab.description = {"fr": "la biopsie liquide pour le dépistage précoce du cancer"}
+    lab.save()
+    idx = index.get_index()  # patched in place
+    assert idx.n_patches >= 1
+    assert cached() == 0
+    # The results are unchanged by forgetting: the same search twice ranks the same.
+    first = [(s.key, s.score) for s in idx.search("liquid biopsy")]
+    assert first == [(s.key, s.score) for s in idx.search("liquid biopsy")]

@@ -962,7 +962,16 @@ class MatchIndex:
                 part.fit(texts)
             if rs:
                 out[rs, a:b] = part.embed(texts) * np.float32(scale)
+        self._forget_raw_vectors()
         return out
+
+    def _forget_raw_vectors(self) -> None:
+        """Empty the centring's caches: the raw vectors were only put there for one computation
+        (``E`` holds the result), and a query's would pile up for the life of the process (about
+        90 MB for the demo's profiles; 3.5 kB for each distinct search)."""
+        if self.centred is not None:
+            for part in self.centred.parts:
+                part.cache.clear()
 
     @_guarded
     def refresh(self, force: bool = False, background: bool = False) -> bool:
@@ -1328,6 +1337,7 @@ class MatchIndex:
         if self.E.shape[1] and self.encoder is not None:
             model = self.centred if self.centred is not None else self.encoder
             q_emb = model.embed([query], query=True)[0]
+            self._forget_raw_vectors()
         text = self.text_scores(q_tfidf=q_tfidf, q_emb=q_emb, tfidf_weight=SEARCH_TFIDF_WEIGHT)
         source = Profile(
             key="query",

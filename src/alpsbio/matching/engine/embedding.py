@@ -270,6 +270,11 @@ class EmbeddingCache:
     def items(self) -> list[tuple[tuple[str, str, str, bool], np.ndarray]]:
         return list(self._store.items())
 
+    def clear(self) -> None:
+        """Forget every vector (a caller that keeps its vectors elsewhere and only ``put`` them
+        here for one computation, like the Django index, must not keep a second copy)."""
+        self._store.clear()
+
     def embed(self, texts: Sequence[str], *, query: bool = False) -> Matrix:
         keys = [self.key(t, query) for t in texts]
         todo: dict[tuple[str, str, str, bool], str] = {}
