@@ -272,3 +272,23 @@ def test_results_are_named_in_the_readers_language_whoever_built_the_index(
     assert [s.organisation_name for s in found_it if s.opp_id == opp.pk] == [
         orgs["epfl"].display_name
     ]
+
+
+def test_the_excerpt_starts_with_what_the_two_sides_share(
+    make_opp: Callable[..., Opportunity], orgs: dict[str, Organisation]
+) -> None:
+    opp = make_opp(
+        org=orgs["epfl"],
+        kind="TO",
+        title={"en": "Engineering services"},
+        summary={"en": "Cabin ventilation in aircraft"},
+        description={"en": "Liquid biopsy sequencing for cancer screening"},
+        status="published",
+    )
+    hit = next(s for s in queries.search_partners("liquid biopsy", lang="en") if s.opp_id == opp.pk)
+    assert hit.summary == (
+        "Liquid biopsy sequencing for cancer screening · Cabin ventilation in aircraft"
+    )
+    # Without a shared topic the profile's own order stays.
+    profile = index.get_index().profiles[index.get_index().pos[f"opp:{opp.pk}"]]
+    assert index.summary_of(profile, "en").startswith("Cabin ventilation")

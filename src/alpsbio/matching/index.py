@@ -1956,21 +1956,37 @@ def specific_terms(terms: dict[str, str], df: Mapping[str, int], pool: int) -> l
     return [word for _n, _k, word in sorted(ranked)]
 
 
-def summary_of(p: Profile, lang: str | None = None) -> str:
+def summary_of(
+    p: Profile, lang: str | None = None, about: Mapping[str, float] | None = None
+) -> str:
     """What the profile says beyond its names and titles, in the reader's language when it has
-    that language: its lines joined, cut at a word after ``SUMMARY_CHARS``. A name alone says little
+    that language: its lines joined, those that weigh most in ``about`` (the word stems of the
+    topics the two sides share, each with its weight) first, cut at a word after
+    ``SUMMARY_CHARS``. A name alone says little
     to a reader who does not know the organisation ("EWAVE LTD"); its projects do."""
     names = {name_key(n) for n in (p.name, *p.aliases)}  # its names and titles head the result
-    out = ""
+    lines: list[str] = []
     # The reader's language first; a profile that says more in another language says it there.
     for text in (localized(p.texts, lang), *p.texts.values()):
         lines = [ln.strip() for ln in text.splitlines()]
-        out = " · ".join(ln for ln in lines if ln and name_key(ln) not in names)
-        if out:
+        lines = [ln for ln in lines if ln and name_key(ln) not in names]
+        if lines:
             break
+    if about:
+        # sorted() is stable: lines with as many shared topics keep the profile's order.
+        lines.sort(key=lambda ln: -sum(about.get(stem, 0.0) for stem in _terms(ln)))
+    out = " · ".join(lines)
     if len(out) > SUMMARY_CHARS:
         out = out[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(" ·,;:") + " …"
     return out
+
+
+def _rarity(words: Sequence[str], idx: MatchIndex | None) -> dict[str, float]:
+    """Each word's stem and its inverse document frequency over the directory's profiles: a line
+    naming one rare shared topic says more than one naming several common ones."""
+    n = len(idx.profiles) if idx is not None else 0
+    df = idx.term_df if idx is not None else Counter()
+    return {w[:6]: float(np.log((1 + n) / (1 + max(df[w[:6]], 0)))) + 1.0 for w in words}
 
 
 def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str, Any]:
@@ -1984,12 +2000,14 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
     cand = idx.profiles[idx.pos[s.key]] if idx and s.key in idx.pos else None
     reasons: list[str] = []
     topics: list[str] = []
+    specific: list[str] = []  # the shared words that say something, rarest first
     if cand is not None:
         cand_text = localized(cand.texts, lang)
         src_text = src.text if src is not None else str(s.reasons.get("query", ""))
         src_terms = _terms(src_text)
         shared = {stem: w for stem, w in _terms(cand_text).items() if stem in src_terms}
-        topics = specific_terms(shared, idx.term_df, len(idx.profiles))[:8] if idx else []
+        specific = specific_terms(shared, idx.term_df, len(idx.profiles)) if idx else []
+        topics = specific[:8]
         if src is not None:
             nace = sorted(src.nace & cand.nace)
             if nace:
@@ -2042,7 +2060,9 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
         "reasons": reasons,
         "topics": topics[:8],
         "common_partners": common,
-        "summary": summary_of(cand, lang) if cand is not None else "",
+        "summary": (
+            summary_of(cand, lang, about=_rarity(specific, idx)) if cand is not None else ""
+        ),
         "crosses_border": "border" in r,
         "crosses_sector": "sector" in r,
     }
