@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from alpsbio.directory.models import NetworkMembership, Organisation
 from alpsbio.matching import index, queries, services
@@ -214,6 +216,10 @@ def test_explanations_count_words_over_the_directory_and_follow_edits(
     assert +idx.term_df == +index._term_counts(idx.profiles)
     assert idx.term_df["pneumo"] == 1
     assert idx.term_df["liquid"] == 1  # the edited offer no longer says it
+    # A withdrawn profile's words no longer count, and publishing it again counts them once.
+    services.expire_opportunities(timezone.localdate() + dt.timedelta(days=800))
+    queries.opportunity_matches(request.pk)
+    assert +idx.term_df == +index._term_counts(idx.profiles)
 
 
 def test_each_result_says_what_the_candidate_does(

@@ -1108,6 +1108,7 @@ class MatchIndex:
         the row keeps its place but loses its text, type and vector (so later array rebuilds
         and the snapshot keep it hidden); publishing again patches it back."""
         for row in rows:
+            self.term_df.subtract(_term_counts([self.profiles[row]]))
             self.profiles[row] = dataclasses.replace(self.profiles[row], texts={}, kind="")
             self._as_engine.pop(row, None)
             self.has_text[row] = False
@@ -1962,8 +1963,8 @@ def summary_of(
     """What the profile says beyond its names and titles, in the reader's language when it has
     that language: its lines joined, those that weigh most in ``about`` (the word stems of the
     topics the two sides share, each with its weight) first, cut at a word after
-    ``SUMMARY_CHARS``. A name alone says little
-    to a reader who does not know the organisation ("EWAVE LTD"); its projects do."""
+    ``SUMMARY_CHARS``. A name alone says little to a reader who does not know the organisation
+    ("EWAVE LTD"); its projects do."""
     names = {name_key(n) for n in (p.name, *p.aliases)}  # its names and titles head the result
     lines: list[str] = []
     # The reader's language first; a profile that says more in another language says it there.
