@@ -1260,15 +1260,23 @@ class MatchIndex:
         if k == 0:
             return []
         me = source.as_engine()
-        out = []
+        scored = []
         for row in np.argpartition(-coarse, k - 1)[:k]:
             if not np.isfinite(coarse[row]):
                 continue
-            cand = self.profiles[row]
             other = self._as_engine.get(row)
             if other is None:
-                other = self._as_engine[row] = cand.as_engine()
+                other = self._as_engine[row] = self.profiles[row].as_engine()
             pair = scoring.score_pair(me, other, text[row], graph[row], pol)
+            scored.append((round(pair.total, 4), self.profiles[row].key, int(row), pair))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        # The reasons of the ones shown only (building them for the whole short list took
+        # about 4 ms of a 10 ms suggestion request).
+        weights = {k: v for k, v in dataclasses.asdict(pol).items() if k in scoring.WEIGHTED_PARTS}
+        out = []
+        for score, _key, row, pair in scored[:limit]:
+            cand = self.profiles[row]
+            reasons = _reasons(source, cand, pair, weights)
             out.append(
                 Suggestion(
                     cand.key,
@@ -1276,13 +1284,12 @@ class MatchIndex:
                     cand.opp_id,
                     cand.name,
                     cand.kind,
-                    round(pair.total, 4),
-                    _reasons(source, cand, pair, pol),
+                    score,
+                    reasons,
                     cand.is_demo,
                 )
             )
-        out.sort(key=lambda s: (-s.score, s.key))
-        return out[:limit]
+        return out
 
     def partner_candidates(self, org_id: int) -> np.ndarray:
         """Which rows may be suggested to the organisation: other organisations with a text,
@@ -1377,17 +1384,16 @@ class MatchIndex:
 
 
 def _reasons(
-    source: Profile, cand: Profile, pair: scoring.PairScore, policy: PolicyWeights
+    source: Profile, cand: Profile, pair: scoring.PairScore, weights: dict[str, float]
 ) -> dict[str, Any]:
-    """The score parts as the flags ``explain`` renders (and the API's ``reasons`` come from)."""
+    """The score parts as the flags ``explain`` renders (and the API's ``reasons`` come from);
+    ``weights``: the policy's weight of each part."""
     parts = pair.parts
     flags: dict[str, Any] = {
         "text": round(parts.text, 4),
         "graph": round(parts.history, 4),
         "score_parts": {k: round(v, 4) for k, v in dataclasses.asdict(parts).items()},
-        "score_weights": {
-            k: v for k, v in dataclasses.asdict(policy).items() if k in scoring.WEIGHTED_PARTS
-        },
+        "score_weights": dict(weights),
     }
     if parts.cross_border:
         flags["border"] = [source.country, cand.country]
