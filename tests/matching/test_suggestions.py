@@ -298,3 +298,47 @@ def test_the_excerpt_starts_with_what_the_two_sides_share(
     # Without a shared topic the profile's own order stays.
     profile = index.get_index().profiles[index.get_index().pos[f"opp:{opp.pk}"]]
     assert index.summary_of(profile, "en").startswith("Cabin ventilation")
+
+
+def test_a_page_of_explained_suggestions_reads_names_once_not_per_suggestion(
+    make_org: Callable[..., Organisation],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    networks: dict[str, Any],
+) -> None:
+    """Common partners, networks and NACE labels are read once for the page: the number of
+    queries does not grow with the number of suggestions (it did: three per suggestion)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from alpsbio.directory.models import Participation, Project
+
+    hcl, uga = orgs["hcl"], orgs["uga"]
+    NetworkMembership.objects.create(
+        network=networks["diagnosis"], organisation=uga, since=dt.date(2009, 1, 1)
+    )
+    for k, nuts3 in enumerate(("ITC4C", "CH011", "FRK26", "ITC4C")):
+        lab = make_org(
+            f"Illustrative lab {k}", nuts3, description={"en": f"Tumour DNA sequencing {k}"}
+        )
+        NetworkMembership.objects.create(
+            network=networks["diagnosis"], organisation=lab, since=dt.date(2009, 1, 1)
+        )
+        project = Project.objects.create(source="h2020", rcn=f"9{k}", acronym=f"L{k}")
+        for member in (hcl, lab):  # each shares HCL with UGA as a partner
+            Participation.objects.create(project=project, organisation=member)
+    queries.suggested_partners(uga.pk, lang="fr")  # builds the index
+
+    def count(limit: int) -> tuple[int, list[queries.ExplainedSuggestion]]:
+        with CaptureQueriesContext(connection) as ctx:
+            items = queries.suggested_partners(uga.pk, limit=limit, lang="fr")
+        return len(ctx.captured_queries), items
+
+    few, first = count(2)
+    many, items = count(5)
+    labs = [s for s in items if s.name.startswith("Illustrative lab")]
+    assert len(labs) == 4
+    assert all(hcl.display_name in s.common_partners for s in labs)
+    assert all(any("Nouveaux diagnostics" in r for r in s.reasons) for s in labs)
+    assert all(s.common_partners for s in first)  # the same kinds of names on both pages
+    assert many == few

@@ -1996,12 +1996,69 @@ def _rarity(words: Sequence[str], idx: MatchIndex | None) -> dict[str, float]:
     return {w[:6]: float(np.log((1 + n) / (1 + max(df[w[:6]], 0)))) + 1.0 for w in words}
 
 
-def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str, Any]:
+@dataclass
+class Labels:
+    """The names explanations quote, read once for a page of suggestions (a query per kind,
+    not per suggestion): common partners, thematic networks, NACE codes."""
+
+    common: dict[str, list[int]]  # suggestion key -> its common partners' ids, at most 5
+    orgs: dict[int, str]  # in the directory's order (legal name), as listed everywhere
+    networks: dict[int, str]  # in the networks' order (slug)
+    nace: dict[str, str]
+
+
+def labels_for(source_key: str, items: Sequence[Suggestion], lang: str | None = None) -> Labels:
+    from alpsbio.directory.models import Network
+
+    idx = _index
+    src = idx.profiles[idx.pos[source_key]] if idx and source_key in idx.pos else None
+    common: dict[str, list[int]] = {}
+    codes: set[str] = set()
+    network_ids: set[int] = set()
+    for s in items:
+        network_ids.update(int(n) for n in s.reasons.get("networks", ()))
+        cand = idx.profiles[idx.pos[s.key]] if idx and s.key in idx.pos else None
+        if idx is None or src is None or cand is None:
+            continue
+        codes.update(src.nace & cand.nace)
+        g = idx.graph
+        if g is not None and src.org_id in g.index and cand.org_id in g.index:
+            ids = g.common_partners(g.index[src.org_id], g.index[cand.org_id])[:5]
+            common[s.key] = [int(str(i)) for i in ids]
+    org_ids = {i for ids in common.values() for i in ids}
+    nace_rows = NaceCode.objects.filter(code__in=codes).values_list(
+        "code", "label_en", "label_fr", "label_de", "label_it"
+    )
+    return Labels(
+        common=common,
+        orgs={
+            pk: localized(names, lang) or legal_name
+            for pk, names, legal_name in Organisation.objects.filter(pk__in=org_ids).values_list(
+                "pk", "names", "legal_name"
+            )
+        },
+        networks={
+            pk: localized(name, lang)
+            for pk, name in Network.objects.filter(pk__in=network_ids).values_list("pk", "name")
+        },
+        nace={
+            code: localized({"en": en, "fr": fr, "de": de, "it": it}, lang)
+            for code, en, fr, de, it in nace_rows
+        },
+    )
+
+
+def explain(
+    source_key: str, s: Suggestion, lang: str | None = None, labels: Labels | None = None
+) -> dict[str, Any]:
     """Why this suggestion, in the reader's language: shared topics, complementary types,
-    common partners, border and sector crossing, shared thematic networks."""
-    from alpsbio.directory.models import Network, OrganisationType
+    common partners, border and sector crossing, shared thematic networks. ``labels``: the
+    names read for the whole page (``labels_for``), else read for this suggestion."""
+    from alpsbio.directory.models import OrganisationType
     from alpsbio.matching.models import OpportunityType
 
+    if labels is None:
+        labels = labels_for(source_key, [s], lang)
     idx = _index
     src = idx.profiles[idx.pos[source_key]] if idx and source_key in idx.pos else None
     cand = idx.profiles[idx.pos[s.key]] if idx and s.key in idx.pos else None
@@ -2018,8 +2075,7 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
         if src is not None:
             nace = sorted(src.nace & cand.nace)
             if nace:
-                labels = {n.code: n.label for n in NaceCode.objects.filter(code__in=nace)}
-                topics = [f"{c} {labels.get(c, '')}".strip() for c in nace[:3]] + topics
+                topics = [f"{c} {labels.nace.get(c, '')}".strip() for c in nace[:3]] + topics
             shared_topics = sorted(src.topics & cand.topics)
             topics += shared_topics[:3]
     r = s.reasons
@@ -2048,17 +2104,11 @@ def explain(source_key: str, s: Suggestion, lang: str | None = None) -> dict[str
             _("Crosses a border: %(a)s → %(b)s") % {"a": r["border"][0], "b": r["border"][1]}
         )
     if "networks" in r:
-        names = [localized(n.name, lang) for n in Network.objects.filter(pk__in=r["networks"])]
+        in_both = {int(n) for n in r["networks"]}
+        names = [name for pk, name in labels.networks.items() if pk in in_both]
         reasons.append(_("Same thematic network: %s") % ", ".join(names))
-    common: list[str] = []
-    if idx is not None and idx.graph is not None and src is not None and cand is not None:
-        g = idx.graph
-        if src.org_id in g.index and cand.org_id in g.index:
-            ids = g.common_partners(g.index[src.org_id], g.index[cand.org_id])[:5]
-            common = [
-                o.display_name
-                for o in Organisation.objects.filter(pk__in=[int(str(i)) for i in ids])
-            ]
+    partners = set(labels.common.get(s.key, []))
+    common = [name for pk, name in labels.orgs.items() if pk in partners]
     if common:
         reasons.append(_("Common partners in EU projects: %s") % ", ".join(common))
     if "sought" in r:

@@ -134,9 +134,10 @@ def _explained(
             "pk", "title"
         )
     )
+    labels = match_index.labels_for(source_key, items, lang)
     out = []
     for s in items:
-        e = match_index.explain(source_key, s, lang)
+        e = match_index.explain(source_key, s, lang, labels)
         out.append(
             ExplainedSuggestion(
                 key=s.key,
