@@ -1998,13 +1998,21 @@ def _rarity(words: Sequence[str], idx: MatchIndex | None) -> dict[str, float]:
 
 @dataclass
 class Labels:
-    """The names explanations quote, read once for a page of suggestions (a query per kind,
-    not per suggestion): common partners, thematic networks, NACE codes."""
+    """The names a page of suggestions shows, in the reader's language, read once for the page
+    (a query per kind, not per suggestion): the suggestions' organisations and profile titles,
+    their common partners, thematic networks and NACE codes. The index keeps names in whichever
+    language was active when it was built (a French request, the worker's English)."""
 
     common: dict[str, list[int]]  # suggestion key -> its common partners' ids, at most 5
     orgs: dict[int, str]  # in the directory's order (legal name), as listed everywhere
+    titles: dict[int, str]  # opportunity id -> title
     networks: dict[int, str]  # in the networks' order (slug)
     nace: dict[str, str]
+
+    def name_of(self, s: Suggestion) -> str:
+        if s.opp_id is not None:
+            return self.titles.get(s.opp_id) or s.name
+        return self.orgs.get(s.org_id, s.name)
 
 
 def labels_for(source_key: str, items: Sequence[Suggestion], lang: str | None = None) -> Labels:
@@ -2025,7 +2033,8 @@ def labels_for(source_key: str, items: Sequence[Suggestion], lang: str | None = 
         if g is not None and src.org_id in g.index and cand.org_id in g.index:
             ids = g.common_partners(g.index[src.org_id], g.index[cand.org_id])[:5]
             common[s.key] = [int(str(i)) for i in ids]
-    org_ids = {i for ids in common.values() for i in ids}
+    org_ids = {i for ids in common.values() for i in ids} | {s.org_id for s in items}
+    titles = Opportunity.objects.filter(pk__in=[s.opp_id for s in items if s.opp_id])
     nace_rows = NaceCode.objects.filter(code__in=codes).values_list(
         "code", "label_en", "label_fr", "label_de", "label_it"
     )
@@ -2037,6 +2046,7 @@ def labels_for(source_key: str, items: Sequence[Suggestion], lang: str | None = 
                 "pk", "names", "legal_name"
             )
         },
+        titles={pk: localized(t, lang) for pk, t in titles.values_list("pk", "title")},
         networks={
             pk: localized(name, lang)
             for pk, name in Network.objects.filter(pk__in=network_ids).values_list("pk", "name")

@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alpsbio.accounts import permissions as base
-from alpsbio.core.i18n import localized
 from alpsbio.directory.models import Network, Organisation
 from alpsbio.matching import index as match_index
 from alpsbio.matching import permissions
@@ -121,19 +120,6 @@ class ExplainedSuggestion:
 def _explained(
     source_key: str, items: list[match_index.Suggestion], lang: str | None
 ) -> list[ExplainedSuggestion]:
-    # Names and titles in the reader's language: the index keeps them in whichever language
-    # was active when it was built (a French request, the worker's English).
-    names = {
-        pk: localized(per_language, lang) or legal_name
-        for pk, per_language, legal_name in Organisation.objects.filter(
-            pk__in=[s.org_id for s in items]
-        ).values_list("pk", "names", "legal_name")
-    }
-    titles = dict(
-        Opportunity.objects.filter(pk__in=[s.opp_id for s in items if s.opp_id]).values_list(
-            "pk", "title"
-        )
-    )
     labels = match_index.labels_for(source_key, items, lang)
     out = []
     for s in items:
@@ -143,11 +129,7 @@ def _explained(
                 key=s.key,
                 org_id=s.org_id,
                 opp_id=s.opp_id,
-                name=(
-                    localized(titles.get(s.opp_id) or {}, lang) or s.name
-                    if s.opp_id is not None
-                    else names.get(s.org_id, s.name)
-                ),
+                name=labels.name_of(s),
                 kind=s.kind,
                 score=s.score,
                 is_demo=s.is_demo,
@@ -156,7 +138,7 @@ def _explained(
                 common_partners=e["common_partners"],
                 crosses_border=e["crosses_border"],
                 crosses_sector=e["crosses_sector"],
-                organisation_name=names.get(s.org_id, ""),
+                organisation_name=labels.orgs.get(s.org_id, ""),
                 summary=e["summary"],
                 score_parts=dict(s.reasons.get("score_parts", {})),
                 score_weights=dict(s.reasons.get("score_weights", {})),

@@ -18,9 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-if TYPE_CHECKING:
-    from alpsbio.matching.index import EmbedReport
-
 from alpsbio.accounts.models import OrganisationRole, RegionalManager, User
 from alpsbio.core.i18n import language
 from alpsbio.matching import services
@@ -30,6 +27,9 @@ from alpsbio.matching.models import (
     Opportunity,
     OutcomeFollowUp,
 )
+
+if TYPE_CHECKING:
+    from alpsbio.matching.index import EmbedReport
 
 logger = logging.getLogger("alpsbio.matching")
 FOLLOW_UP_SALT = "alpsbio.matching.follow-up"
