@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
+from django.core.management import call_command
 
 LOCALE = Path(__file__).resolve().parent.parent / "src" / "alpsbio" / "locale"
 LANGS = ["fr", "it", "de"]
@@ -58,3 +61,37 @@ def test_compiled_catalogue_matches_the_source(lang: str) -> None:
         if compiled.get((e.msgctxt, e.msgid)) != (e.msgstr or e.msgstr_plural.get(0))
     ]
     assert not stale, f"{len(stale)} entries differ from the .mo: run alpsbio compilemessages"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (CI installs it)")
+def test_every_string_in_the_source_is_in_the_catalogues(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A string added to the code or a template but not to the catalogues stays in English.
+
+    makemessages runs on a copy of the sources, so that it writes neither into the real
+    catalogues nor temporary files beside the real templates.
+    """
+    source = LOCALE.parent
+    copy = tmp_path / "alpsbio"
+    shutil.copytree(
+        source,
+        copy,
+        ignore=lambda _dir, names: [
+            n
+            for n in names
+            if n == "__pycache__" or Path(n).suffix not in {"", ".py", ".html", ".txt", ".po"}
+        ],
+    )
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
+    call_command(
+        "makemessages", locale=LANGS, no_location=True, ignore_patterns=["*/tests/*"], verbosity=0
+    )
+    for lang in LANGS:
+        updated = polib.pofile(str(copy / "locale" / lang / "LC_MESSAGES" / "django.po"))
+        stale = [e.msgid for e in updated.untranslated_entries() + updated.fuzzy_entries()]
+        assert not stale, (
+            f"{len(stale)} strings of the source are not translated in {lang}, e.g. {stale[:5]}: "
+            f"run alpsbio makemessages -l {lang} --no-location --ignore '*/tests/*' in src/alpsbio"
+        )
