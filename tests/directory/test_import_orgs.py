@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alpsbio.directory.importers.base import ImportRejected
+from alpsbio.directory.importers.base import ImportRejected, undo_mojibake
 from alpsbio.directory.importers.cordis import import_cordis_orgs
 from alpsbio.directory.importers.h2020 import import_h2020
 from alpsbio.directory.importers.resolution import Record, resolve
@@ -135,6 +135,55 @@ def test_cordis_bad_encoding_and_columns_rejected(taxonomy: Path) -> None:
     with pytest.raises(ImportRejected, match="missing column"):
         import_cordis_orgs(path)
     assert Organisation.objects.count() == 0
+
+
+# Two real rows of the CORDIS extract, as it carries them: UTF-8 once read as Windows-1252
+# ("FÃœR") and as Mac Roman ("Sch√∂neck"). BENTRONIC's NUTS code (DE21J) is left out because
+# the test regions hold no Bavarian region.
+GARBLED_ROWS = (
+    "953503987,BENTRONIC GESELLSCHAFT FÃœR MEDIZINTECHNIK GMBH,,DE,WOLNZACH,HAGERTSHAUSEN 7,"
+    "85283,,,,,True,False\n"
+    "918734628,GK Software AG,GK Software,DE,Sch√∂neck,Waldstra√üe 7,,,PRC,1,135000,False,True\n"
+)
+
+
+def test_cordis_garbled_accents_are_repaired_and_reported(taxonomy: Path) -> None:
+    path = taxonomy / "cordis" / "cordis_orgs_merged_by_pic.csv"
+    path.write_text(path.read_text(encoding="utf-8") + GARBLED_ROWS, encoding="utf-8")
+    result = import_cordis_orgs(path)
+    assert result.ok
+    bentronic = Organisation.objects.get(pic="953503987")
+    assert bentronic.legal_name == "BENTRONIC GESELLSCHAFT FÜR MEDIZINTECHNIK GMBH"
+    assert "medizintechnik" in bentronic.search_text.lower()
+    gk = Organisation.objects.get(pic="918734628")
+    assert (gk.city, gk.address) == ("Schöneck", "Waldstraße 7")
+    # Correct accents in the same file are left alone.
+    assert Organisation.objects.get(pic="911618223").address == "Parc des Cèdres"
+    assert result.stats["repaired_encoding"] == 3
+    repairs = [r for r in result.report if "garbled accents" in r["message"]]
+    assert [(r["column"], r["severity"]) for r in repairs] == [
+        ("name", "warning"),
+        ("city", "warning"),
+        ("street", "warning"),
+    ]
+    assert "FÃœR" in repairs[0]["message"]
+    assert "FÜR" in repairs[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("garbled", "meant"),
+    [
+        ("UNIVERSITÃ‰ DE LYON", "UNIVERSITÉ DE LYON"),
+        ("Jyv√§skyl√§", "Jyväskylä"),
+        ("Carretera; Col. HÃƒÂ©roes de Padierna", "Carretera; Col. Héroes de Padierna"),
+        ("GUIMARÃES", "GUIMARÃES"),
+        ("Mäster Samuelsgatan 56", "Mäster Samuelsgatan 56"),
+        ("ΕΘΝΙΚΟ ΚΕΝΤΡΟ", "ΕΘΝΙΚΟ ΚΕΝΤΡΟ"),
+        ("plain ASCII", "plain ASCII"),
+    ],
+)
+def test_undo_mojibake_repairs_only_what_was_garbled(garbled: str, meant: str) -> None:
+    assert undo_mojibake(garbled) == meant
 
 
 def test_h2020_projects_and_participations(ror_and_cordis: Path) -> None:

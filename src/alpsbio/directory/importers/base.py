@@ -117,6 +117,30 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", newline="")
 
 
+def undo_mojibake(text: str) -> str:
+    """Undo UTF-8 that was once read as Windows-1252 or Mac Roman, else return ``text``.
+
+    The CORDIS organisation extract names about 800 organisations and streets that way
+    ("GESELLSCHAFT FÃœR MEDIZINTECHNIK", "Waldstra√üe"), some of them twice over. A repair is
+    kept only when re-encoding gives valid UTF-8: correct accented text in those code pages
+    ("GUIMARÃES", "Mäster") almost never forms valid multi-byte UTF-8, so it stays as it is.
+    """
+    for _ in range(3):  # a name garbled twice needs two passes
+        if text.isascii():
+            return text
+        for codec in ("cp1252", "mac_roman"):
+            try:
+                repaired = text.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+            if repaired != text:
+                text = repaired
+                break
+        else:
+            return text
+    return text
+
+
 def read_csv(
     path: Path,
     required: Sequence[str],

@@ -17,6 +17,7 @@ from alpsbio.directory.importers.base import (
     progress_bar,
     read_csv,
     run_import,
+    undo_mojibake,
 )
 from alpsbio.directory.importers.nuts import RegionIndex
 from alpsbio.directory.importers.orgs import CORDIS_TYPE_MAP, OrgData, upsert_organisations
@@ -29,6 +30,9 @@ COLUMNS = (
     "nuts3_2021_from_postcode", "activity_type_h2020",
 )  # fmt: skip
 PIC = re.compile(r"^\d{9}$")
+# Free text that the extract sometimes carries as UTF-8 read in the wrong code page.
+TEXT_COLUMNS = ("name", "short_name", "city", "street")
+REPORTED_REPAIRS = 20
 
 
 def default_path() -> Path:
@@ -52,7 +56,19 @@ def import_cordis_orgs(
         check_unique(rows, lambda r: r["pic"], "pic", problems)
         incoming: dict[str, OrgData] = {}
         no_country = 0
+        repaired = 0
         for line, row in rows:
+            for column in TEXT_COLUMNS:
+                fixed = undo_mojibake(row[column])
+                if fixed != row[column]:
+                    repaired += 1
+                    # A few examples in the report; the count is in the stats, so ~800 of
+                    # them do not crowd out the warnings a manager must act on.
+                    if repaired <= REPORTED_REPAIRS:
+                        problems.warning(
+                            line, column, f"garbled accents repaired: {row[column]!r} → {fixed!r}"
+                        )
+                    row[column] = fixed
             pic = row["pic"]
             if not pic:
                 # One real row (KAYSER ITALIA) has no PIC: it cannot be joined to any project.
@@ -109,6 +125,7 @@ def import_cordis_orgs(
         stats = {
             "rows": len(rows),
             "skipped_no_pic_or_country": no_country,
+            "repaired_encoding": repaired,
             **up.as_dict(),
             "resolution": up.resolution.summary(),
         }
