@@ -10,6 +10,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from alpsbio.directory import services as services_dir
 from alpsbio.directory.models import NetworkMembership, Organisation
 from alpsbio.matching import index, queries, services
 from alpsbio.matching.models import Opportunity
@@ -220,6 +221,23 @@ def test_explanations_count_words_over_the_directory_and_follow_edits(
     services.expire_opportunities(timezone.localdate() + dt.timedelta(days=800))
     queries.opportunity_matches(request.pk)
     assert +idx.term_df == +index._term_counts(idx.profiles)
+
+
+def test_shared_topics_leave_out_words_of_the_two_names(
+    orgs: dict[str, Organisation], projects: dict[str, Any]
+) -> None:
+    # "Université Grenoble Alpes" and "Università degli Studi di Milano" share a stem in their
+    # names only; that is no topic. Words of what they do are.
+    def topics_of_unimi() -> list[str]:
+        items = queries.suggested_partners(orgs["uga"].pk, lang="en")
+        return next(s for s in items if s.org_id == orgs["unimi"].pk).topics
+
+    assert topics_of_unimi() == []
+    services_dir.update_organisation(
+        orgs["unimi"],
+        {"description": {"en": "Liquid biopsy panels for the university hospital"}},
+    )
+    assert topics_of_unimi() == ["liquid", "biopsy"]
 
 
 def test_each_result_says_what_the_candidate_does(

@@ -87,6 +87,8 @@ _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 # ("european", "integrated", "training" in project titles); the cut applies from this pool size.
 GENERIC_TERM_SHARE = 0.1
 GENERIC_TERM_MIN_POOL = 100
+# Shared words an explanation names, the rarest first: past five they are the common ones.
+MAX_SHARED_WORDS = 5
 SUMMARY_CHARS = 200  # the excerpt under each result: what the candidate does, in a line or two
 _STOP = frozenset(
     [
@@ -1950,6 +1952,16 @@ def _term_counts(profiles: Sequence[Profile]) -> Counter[str]:
     return df
 
 
+def _without_names(p: Profile, text: str) -> str:
+    """An organisation's text without its name lines: a word two names share ("university",
+    "gmbh", "landwirtschaft") says nothing about what the two do. An opportunity keeps its
+    title, which does."""
+    if p.opp_id is not None:
+        return text
+    names = {name_key(n) for n in (p.name, *p.aliases)}
+    return "\n".join(ln for ln in text.splitlines() if name_key(ln.strip()) not in names)
+
+
 def specific_terms(terms: dict[str, str], df: Mapping[str, int], pool: int) -> list[str]:
     """Shared words, the rarest in the directory first; on a pool of ``GENERIC_TERM_MIN_POOL``
     profiles or more, words that more than ``GENERIC_TERM_SHARE`` of them use are left out.
@@ -2076,12 +2088,12 @@ def explain(
     topics: list[str] = []
     specific: list[str] = []  # the shared words that say something, rarest first
     if cand is not None:
-        cand_text = localized(cand.texts, lang)
-        src_text = src.text if src is not None else str(s.reasons.get("query", ""))
+        cand_text = _without_names(cand, localized(cand.texts, lang))
+        src_text = _without_names(src, src.text) if src else str(s.reasons.get("query", ""))
         src_terms = _terms(src_text)
         shared = {stem: w for stem, w in _terms(cand_text).items() if stem in src_terms}
         specific = specific_terms(shared, idx.term_df, len(idx.profiles)) if idx else []
-        topics = specific[:8]
+        topics = specific[:MAX_SHARED_WORDS]
         if src is not None:
             nace = sorted(src.nace & cand.nace)
             if nace:
