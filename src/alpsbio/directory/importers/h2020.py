@@ -172,7 +172,9 @@ def import_h2020(
             first_row.setdefault(row["pic"], row)
         incoming: dict[str, OrgData] = {}
         skipped_pics: set[str] = set()
-        for pic in pics - known:
+        # Sorted: a set's order changes from run to run, and the order of creation is the
+        # primary keys' order, which the demo seed keeps (it is rebuilt byte for byte).
+        for pic in sorted(pics - known):
             row = first_row[pic]
             named = names_by_pic.get(pic)
             country = row["country"]
