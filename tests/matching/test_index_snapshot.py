@@ -69,7 +69,10 @@ def test_one_pass_tfidf_equals_the_engines_fit_and_embed() -> None:
 
 
 def test_snapshot_round_trip_gives_identical_suggestions(
-    snap_dir: Path, published: dict[str, Opportunity], orgs: dict[str, Organisation]
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    orgs: dict[str, Organisation],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     built = index.MatchIndex()
     built.build()
@@ -87,6 +90,17 @@ def test_snapshot_round_trip_gives_identical_suggestions(
     assert _all_results(loaded, orgs) == _all_results(built, orgs)
     assert loaded.term_df == built.term_df  # the explanations' word counts travel with it
     assert built.term_df["biopsy"] >= 1
+    # Counts stemmed otherwise (a snapshot from before a change of ``_stem``) are recounted.
+    with monkeypatch.context() as m:
+        m.setattr(index, "STEM_SCHEME", "earlier")
+        earlier = index.save_snapshot(built, snap_dir / "earlier.npz")
+    assert earlier is not None
+    with monkeypatch.context() as m:
+        m.setattr(index, "_stem", lambda word: word.upper()[:6])
+        recounted = index.load_snapshot(earlier)
+    assert recounted is not None
+    assert recounted.term_df["BIOPSY"] == built.term_df["biopsy"]
+    assert "biopsy" not in recounted.term_df
     # A new process (no index in memory) starts from the file instead of building.
     index.reset_index()
     idx = index.get_index(wait=True)

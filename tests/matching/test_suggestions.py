@@ -240,6 +240,28 @@ def test_shared_topics_leave_out_words_of_the_two_names(
     assert topics_of_unimi() == ["liquid", "biopsy"]
 
 
+def test_shared_topics_meet_across_languages_and_read_in_the_readers(
+    orgs: dict[str, Organisation], projects: dict[str, Any]
+) -> None:
+    # A French profile and an English one say the same thing: their words meet without their
+    # accents ("résidus" / "residues", "détection" / "detecting"), and each reader gets them
+    # in their own language.
+    services_dir.update_organisation(
+        orgs["uga"],
+        {"description": {"fr": "Détection des résidus de pesticides dans l'eau potable"}},
+    )
+    services_dir.update_organisation(
+        orgs["unimi"], {"description": {"en": "Detecting pesticide residues in drinking water"}}
+    )
+
+    def topics_of_unimi(lang: str) -> list[str]:
+        items = queries.suggested_partners(orgs["uga"].pk, lang=lang)
+        return next(s for s in items if s.org_id == orgs["unimi"].pk).topics
+
+    assert set(topics_of_unimi("fr")) == {"détection", "résidus", "pesticides"}
+    assert set(topics_of_unimi("en")) == {"detecting", "residues", "pesticide"}
+
+
 def test_each_result_says_what_the_candidate_does(
     orgs: dict[str, Organisation], projects: dict[str, Any], make_opp: Callable[..., Opportunity]
 ) -> None:

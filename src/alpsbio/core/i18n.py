@@ -17,13 +17,18 @@ LANGUAGE_CODES: tuple[str, ...] = ("en", "fr", "it", "de")
 FALLBACK_ORDER: tuple[str, ...] = ("en", "fr", "de", "it")
 
 
+def reader_language(lang: str | None = None) -> str:
+    """``lang``, else the active language, else the site's, as a two-letter code."""
+    return (lang or translation.get_language() or settings.LANGUAGE_CODE)[:2]
+
+
 def localized(value: Mapping[str, str] | str | None, lang: str | None = None) -> str:
     """The text in ``lang`` (default: the active language), falling back to English, then any."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    lang = (lang or translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    lang = reader_language(lang)
     text = value.get(lang)
     if text:
         return text
@@ -37,7 +42,7 @@ def localized_language(value: Mapping[str, str] | None, lang: str | None = None)
     """Which language ``localized`` would show, so pages can mark fallback text with ``lang=``."""
     if not value:
         return None
-    lang = (lang or translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    lang = reader_language(lang)
     if value.get(lang):
         return lang
     for code in FALLBACK_ORDER:

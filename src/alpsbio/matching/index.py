@@ -47,8 +47,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from alpsbio.core.i18n import LANGUAGE_CODES, localized
+from alpsbio.core.i18n import LANGUAGE_CODES, localized, localized_language, reader_language
 from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
+from alpsbio.directory.search_text import strip_accents
 from alpsbio.matching.engine import scoring
 from alpsbio.matching.engine import types as engine_types
 from alpsbio.matching.engine.complementarity import COMPLEMENTARY_AT
@@ -1574,6 +1575,8 @@ def reset_index() -> None:
 # running process); anything else (missing, corrupt, tampered, other model, older format, rows
 # added or removed since) is ignored and the index is built again.
 
+# How the explanations' word counts in a snapshot were stemmed; other counts are recomputed.
+STEM_SCHEME = "unaccented-6"
 SNAPSHOT_FORMAT = 4  # 2: vectors per base model; 3: with the ANN graph; 4: centring per model
 _MAGIC = b"ALPSBIO-MATCH-IDX1\n"
 _MAC_SIZE = 32
@@ -1703,6 +1706,7 @@ def save_snapshot(idx: MatchIndex, path: Path | None = None) -> Path | None:
         arrays.update(_csr_parts("B", g.B))
     arrays["langs"] = idx.langs
     stems = sorted(t for t, n in idx.term_df.items() if n > 0)
+    meta["term_stems"] = STEM_SCHEME
     arrays["term_stems"] = np.array(stems, dtype="<U6")
     arrays["term_df"] = np.array([idx.term_df[t] for t in stems], dtype=np.int32)
     if idx.ann is not None:
@@ -1903,10 +1907,10 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
         )
         if len(idx.langs) != len(idx.profiles):
             raise ValueError("inconsistent sizes")
-        if "term_stems" in z.files:
+        if "term_stems" in z.files and meta.get("term_stems") == STEM_SCHEME:
             stems, counts = np.asarray(z["term_stems"]), np.asarray(z["term_df"])
             idx.term_df = Counter(dict(zip(stems.tolist(), counts.tolist(), strict=True)))
-        else:  # a snapshot written before the counts were kept
+        else:  # written before the counts were kept, or with other stems
             idx.term_df = _term_counts(idx.profiles)
         a = meta.get("ann")
         if a is not None:
@@ -1933,14 +1937,20 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
 # --- Explanations -----------------------------------------------------------------------------
 
 
+def _stem(word: str) -> str:
+    """A word's first six letters without accents, lower case: "détectent" and "detecting",
+    "résidus" and "residues", "Biosensoren" and "biosensors" meet across languages."""
+    return strip_accents(word)[:6]
+
+
 def _terms(text: str) -> dict[str, str]:
-    """Stem (first 6 letters, lower case) -> a surface word, for content words of 4+ letters."""
+    """Stem (``_stem``) -> a surface word, for content words of 4+ letters."""
     out: dict[str, str] = {}
     for w in _WORD.findall(text):
         lw = w.lower()
         if lw in _STOP:
             continue
-        out.setdefault(lw[:6], lw)
+        out.setdefault(_stem(lw), lw)
     return out
 
 
@@ -2005,7 +2015,7 @@ def _rarity(words: Sequence[str], idx: MatchIndex | None) -> dict[str, float]:
     naming one rare shared topic says more than one naming several common ones."""
     n = len(idx.profiles) if idx is not None else 0
     df = idx.term_df if idx is not None else Counter()
-    return {w[:6]: float(np.log((1 + n) / (1 + max(df[w[:6]], 0)))) + 1.0 for w in words}
+    return {_stem(w): float(np.log((1 + n) / (1 + max(df[_stem(w)], 0)))) + 1.0 for w in words}
 
 
 @dataclass
@@ -2089,9 +2099,20 @@ def explain(
     specific: list[str] = []  # the shared words that say something, rarest first
     if cand is not None:
         cand_text = _without_names(cand, localized(cand.texts, lang))
-        src_text = _without_names(src, src.text) if src else str(s.reasons.get("query", ""))
+        if src is not None:
+            # The source's text in the reader's language first, so its words are found first.
+            src_text = _without_names(src, f"{localized(src.texts, lang)}\n{src.text}")
+        else:
+            src_text = str(s.reasons.get("query", ""))
         src_terms = _terms(src_text)
-        shared = {stem: w for stem, w in _terms(cand_text).items() if stem in src_terms}
+        # Each shared topic in the reader's language: the candidate's word when it writes in
+        # that language, else the source's (a French member reads "résidus", not "residues").
+        cand_in_reader_lang = localized_language(cand.texts, lang) == reader_language(lang)
+        shared = {
+            stem: w if cand_in_reader_lang else src_terms[stem]
+            for stem, w in _terms(cand_text).items()
+            if stem in src_terms
+        }
         specific = specific_terms(shared, idx.term_df, len(idx.profiles)) if idx else []
         topics = specific[:MAX_SHARED_WORDS]
         if src is not None:
