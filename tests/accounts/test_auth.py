@@ -81,3 +81,25 @@ def test_other_users_tokens_cannot_be_revoked(
     response = client_for(name).post(f"/en/accounts/tokens/{token.pk}/revoke/")
     assert response.status_code == 404
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_dashboard_says_when_it_lists_only_the_first_organisations(
+    personas: dict[str, Any], make_org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alpsbio.accounts import views
+
+    client = Client()
+    client.force_login(personas["manager_fr"])
+    page = client.get("/en/accounts/").content.decode()
+    assert "The first" not in page  # FRK2's few organisations are all listed
+    monkeypatch.setattr(views, "DASHBOARD_ORGANISATIONS", 1)
+    make_org("Zymo Lyon SAS", "FRK26")
+    page = client.get("/en/accounts/").content.decode()
+    shown = re.findall(r'<li><a href="/en/directory/organisations/\d+/">', page)
+    assert len(shown) == 1
+    total = views.permissions.editable_organisations(personas["manager_fr"]).count()
+    assert f"The first 1 of {total}, by name." in page
+    assert 'href="/en/directory/?region=FRK2"' in page
+    # The link leads to all of them.
+    listing = client.get("/en/directory/?region=FRK2").content.decode()
+    assert "Zymo Lyon SAS" in listing

@@ -17,16 +17,23 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+# A regional manager may edit a thousand organisations: the dashboard lists the first ones and
+# links to the directory of each managed region for the rest.
+DASHBOARD_ORGANISATIONS = 50
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     from alpsbio.core.dashboard import dashboard_panels
 
     user = request.user
     assert isinstance(user, User)  # login_required
+    editable = permissions.editable_organisations(request.user)
     context = {
-        "organisations": permissions.editable_organisations(request.user)
-        .select_related("nuts2")
-        .order_by("legal_name")[:50],
+        "organisations": editable.select_related("nuts2").order_by("legal_name")[
+            :DASHBOARD_ORGANISATIONS
+        ],
+        "n_organisations": editable.count(),
         "roles": user.organisation_roles.select_related("organisation"),
         "managed_regions": user.managed_regions.select_related("region"),
         "is_manager": permissions.is_cluster_manager(request.user),
