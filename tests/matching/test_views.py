@@ -211,3 +211,31 @@ def test_interest_form_offers_a_single_organisation_without_a_blank_choice(
     values = [str(value) for value, _label in two.fields["organisation"].widget.choices]
     assert "" in values
     assert len(values) == 3
+
+
+def test_a_profile_without_matches_says_which_types_would_answer_it(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    expertise = make_opp(
+        org=orgs["uga"], kind="EX", title={"en": "Liquid biopsy expertise"}, status="published"
+    )
+    url = reverse("matching:detail", args=[expertise.pk])
+    page = client_for("anonymous").get(url).content.decode()
+    # Only requests answer an expertise profile, and none is published.
+    assert (
+        "This profile is answered by: Technology request, Business request, "
+        "R&amp;D partner request." in page
+    )
+    assert "No published profile of these types matches yet." in page
+    org_page = reverse("directory:detail", args=[orgs["uga"].pk])
+    assert f'href="{org_page}#suggested-partners"' in page
+    assert 'id="suggested-partners"' in client_for("member").get(org_page).content.decode()
+    # A published request of another organisation is matched, and the empty state goes.
+    make_opp(
+        org=orgs["unimi"], kind="RD", title={"en": "Liquid biopsy partner"}, status="published"
+    )
+    page = client_for("anonymous").get(url).content.decode()
+    assert "Liquid biopsy partner" in page
+    assert "No published profile of these types matches yet." not in page

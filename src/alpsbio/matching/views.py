@@ -21,6 +21,7 @@ from alpsbio.directory.models import Organisation
 from alpsbio.matching import forms, permissions, queries, services, tasks
 from alpsbio.matching import index as match_index
 from alpsbio.matching.models import (
+    COMPLEMENTARY_TYPES,
     ExpressionOfInterest,
     MatchingPreference,
     Opportunity,
@@ -89,10 +90,12 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             matches = queries.opportunity_matches(opp.pk, limit=10, lang=lang)
         except match_index.IndexNotReady:
             matches_pending = True
+    answering = COMPLEMENTARY_TYPES.get(opp.kind, frozenset())
     context = {
         "opp": opp,
         "matches": matches,
         "matches_pending": matches_pending,
+        "match_kinds": [label for code, label in OpportunityType.choices if code in answering],
         "can_edit": permissions.can_edit_opportunity(user, opp),
         "can_submit": is_owner
         and opp.status in {OpportunityStatus.DRAFT, OpportunityStatus.RETURNED},
