@@ -260,6 +260,9 @@ def test_shared_topics_meet_across_languages_and_read_in_the_readers(
 
     assert set(topics_of_unimi("fr")) == {"détection", "résidus", "pesticides"}
     assert set(topics_of_unimi("en")) == {"detecting", "residues", "pesticide"}
+    # A French name is no French text: the topics still come from what it says in English.
+    services_dir.update_organisation(orgs["unimi"], {"names": {"fr": "Université de Milan"}})
+    assert set(topics_of_unimi("fr")) == {"détection", "résidus", "pesticides"}
 
 
 def test_each_result_says_what_the_candidate_does(

@@ -47,7 +47,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from alpsbio.core.i18n import LANGUAGE_CODES, localized, localized_language, reader_language
+from alpsbio.core.i18n import LANGUAGE_CODES, localized, reader_language
 from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
 from alpsbio.directory.search_text import strip_accents
 from alpsbio.matching.engine import scoring
@@ -2098,19 +2098,25 @@ def explain(
     topics: list[str] = []
     specific: list[str] = []  # the shared words that say something, rarest first
     if cand is not None:
-        cand_text = _without_names(cand, localized(cand.texts, lang))
+        # The candidate's text in the reader's language, else all of it: one whose only French
+        # line is its name still shares the topics of its English projects with a French reader.
+        reader = reader_language(lang)
+        cand_terms = _terms(
+            _without_names(cand, localized(cand.texts, lang)) or _without_names(cand, cand.text)
+        )
         if src is not None:
-            # The source's text in the reader's language first, so its words are found first.
-            src_text = _without_names(src, f"{localized(src.texts, lang)}\n{src.text}")
-        else:
-            src_text = str(s.reasons.get("query", ""))
-        src_terms = _terms(src_text)
-        # Each shared topic in the reader's language: the candidate's word when it writes in
-        # that language, else the source's (a French member reads "résidus", not "residues").
-        cand_in_reader_lang = localized_language(cand.texts, lang) == reader_language(lang)
+            src_terms = _terms(_without_names(src, src.text))
+            in_reader_lang = [_without_names(p, p.texts.get(reader, "")) for p in (cand, src)]
+        else:  # a search: the words the user typed
+            query = str(s.reasons.get("query", ""))
+            src_terms = _terms(query)
+            in_reader_lang = [_without_names(cand, cand.texts.get(reader, "")), query]
+        # Each shared topic in the reader's language when either side writes it in that
+        # language (a French member reads "résidus", not "residues"), else the candidate's word.
+        reader_words = _terms("\n".join(in_reader_lang))
         shared = {
-            stem: w if cand_in_reader_lang else src_terms[stem]
-            for stem, w in _terms(cand_text).items()
+            stem: reader_words.get(stem, word)
+            for stem, word in cand_terms.items()
             if stem in src_terms
         }
         specific = specific_terms(shared, idx.term_df, len(idx.profiles)) if idx else []
