@@ -396,3 +396,58 @@ def test_a_directory_import_rebuilds_the_snapshot_in_the_worker(
     assert len(callbacks) == 1
     assert path.is_file()
     assert index.load_snapshot(path) is not None
+
+
+def test_the_master_preloads_the_snapshot_for_its_forked_web_workers(
+    snap_dir: Path,
+    published: dict[str, Opportunity],
+    orgs: dict[str, Organisation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from django.db import connections
+
+    from alpsbio.config import gunicorn as gunicorn_settings
+
+    closed: list[bool] = []
+    # (The test database cannot really be closed: it lives in the test's transaction.)
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
+
+    assert gunicorn_settings.preload_app is True
+    index.reset_index()
+    assert index.preload_for_workers() is False  # no snapshot yet: the workers build, as before
+    assert index._index is None
+    built = index.MatchIndex()
+    built.build()
+    path = index.save_snapshot(built)
+    expected = [s.key for s in built.suggest_partners(orgs["uga"].pk, 5)]
+    index.reset_index()
+    threads = threading.active_count()
+
+    class Server:  # what gunicorn passes to its hook
+        class log:
+            lines: list[str] = []
+
+            @classmethod
+            def info(cls, msg: str, *args: Any) -> None:
+                cls.lines.append(msg % args)
+
+    gunicorn_settings.when_ready(Server)
+    assert Server.log.lines == ["matching index preloaded from the snapshot"]
+    preloaded = index._index
+    assert preloaded is not None
+    assert preloaded.loaded_from == str(path)
+    # Nothing that must not cross a fork is left: no new thread, no open connection.
+    assert threading.active_count() == threads
+    assert closed
+    # A forked worker uses the shared index as it is.
+    pid = os.fork()
+    if pid == 0:  # the child: no pytest, no database; report through the exit status
+        ok = False
+        try:
+            ok = [s.key for s in index._index.suggest_partners(orgs["uga"].pk, 5)] == expected
+        finally:
+            os._exit(0 if ok else 1)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

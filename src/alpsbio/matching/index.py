@@ -1498,6 +1498,31 @@ def get_index(wait: bool | None = None) -> MatchIndex:
         return _index
 
 
+def preload_for_workers() -> bool:
+    """Load the snapshot into this process before it forks its web workers (gunicorn's
+    ``preload_app``): the workers then share the index's arrays and the models' weights
+    copy-on-write instead of loading a copy each. No thread is started and the database
+    connection is closed, so nothing of either crosses the fork; each worker brings the index
+    up to date on its first request, as after any load. Returns whether an index was loaded."""
+    global _index
+    from django.db import connections
+
+    try:
+        with _lock:
+            if _index is None and snapshot_usable():
+                _index = load_snapshot()
+            if _index is not None:
+                # Models load their weights on first use; those that may cross a fork load
+                # them here (USE: about 117 MB a worker). E5's C engine runs OpenMP, which a
+                # forked child cannot use once the parent has: each worker loads it (13 MB).
+                for part, _weight in _index.parts:
+                    if getattr(part, "fork_safe", False):
+                        part.embed(["warm-up"])
+            return _index is not None
+    finally:
+        connections.close_all()
+
+
 _warming = threading.Event()
 _warm_lock = threading.Lock()
 

