@@ -219,6 +219,21 @@ def test_h2020_projects_and_participations(ror_and_cordis: Path) -> None:
     assert Participation.objects.count() == parts
 
 
+def test_h2020_titles_lose_the_spreadsheet_escapes(ror_and_cordis: Path) -> None:
+    # As 116 real titles carry them ("rapid manufacturing_x000D_technologies").
+    path = ror_and_cordis / "cordis" / "h2020_projects_2014_2018.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        text = fh.read()
+    text = text.replace(
+        "European Consortium for Communicating", "European_x000D_Consortium for\u00a0 Communicating"
+    )
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write(text)
+    import_h2020(ror_and_cordis / "cordis")
+    project = Project.objects.get(acronym="EuroStemCell")
+    assert project.title == "European Consortium for Communicating Stem Cell Research"
+
+
 def test_h2020_unknown_project_rejected(ror_and_cordis: Path) -> None:
     path = ror_and_cordis / "cordis" / "h2020_participations_2014_2018.csv.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:

@@ -52,6 +52,14 @@ PIC = re.compile(r"^\d{9}$")
 UNNAMED = "PIC {pic}"
 
 
+def _clean_title(title: str) -> str:
+    """The title on one line. 116 titles of the CORDIS file went through a spreadsheet and carry
+    its escaped line breaks ("rapid manufacturing_x000D_technologies"); openpyxl undoes that."""
+    from openpyxl.utils.escape import unescape
+
+    return " ".join(unescape(title).split())
+
+
 def default_path() -> Path:
     return Path(settings.ALPSBIO_DATA_DIR) / "cordis"
 
@@ -127,7 +135,7 @@ def import_h2020(
             values[row["rcn"]] = {
                 "grant_number": _grant(row["project_nbr"])[:20],
                 "acronym": row["acronym"][:100],
-                "title": row["title"][:500],
+                "title": _clean_title(row["title"])[:500],
                 "topic": row["topic"][:100],
                 "programme": row["programme_parts"].replace(";", ", ")[:200],
                 "start_date": parse_date(row["start_date"]),
