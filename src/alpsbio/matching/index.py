@@ -452,6 +452,7 @@ def _languages(profiles: Sequence[Profile]) -> np.ndarray:
     return np.array([guess_language(p.text) for p in profiles], dtype="<U8")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names and title lines recur on every page
 def name_key(text: str) -> str:
     """A name as compared in search: accents, case, punctuation and spacing do not count."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -1962,14 +1963,17 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
 # --- Explanations -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a directory's vocabulary repeats; NFKD per word does not
 def _stem(word: str) -> str:
     """A word's first six letters without accents, lower case: "détectent" and "detecting",
     "résidus" and "residues", "Biosensoren" and "biosensors" meet across languages."""
     return strip_accents(word)[:6]
 
 
+@functools.lru_cache(maxsize=2048)  # a page reads its source's text once per suggestion
 def _terms(text: str) -> dict[str, str]:
-    """Stem (``_stem``) -> a surface word, for content words of 4+ letters."""
+    """Stem (``_stem``) -> a surface word, for content words of 4+ letters. Shared between
+    callers through the cache: read it, never change it."""
     out: dict[str, str] = {}
     for w in _WORD.findall(text):
         lw = w.lower()
