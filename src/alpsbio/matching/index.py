@@ -452,7 +452,7 @@ def _languages(profiles: Sequence[Profile]) -> np.ndarray:
     return np.array([guess_language(p.text) for p in profiles], dtype="<U8")
 
 
-@functools.lru_cache(maxsize=1 << 16)  # names and title lines recur on every page
+@functools.lru_cache(maxsize=1 << 14)  # names and title lines recur on every page
 def name_key(text: str) -> str:
     """A name as compared in search: accents, case, punctuation and spacing do not count."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -1963,7 +1963,7 @@ def _load_snapshot_from(path: Path, fh: Any, t0: float) -> MatchIndex | None:
 # --- Explanations -----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a directory's vocabulary repeats; NFKD per word does not
+@functools.lru_cache(maxsize=1 << 15)  # a directory's vocabulary repeats; NFKD per word does not
 def _stem(word: str) -> str:
     """A word's first six letters without accents, lower case: "détectent" and "detecting",
     "résidus" and "residues", "Biosensoren" and "biosensors" meet across languages."""
