@@ -110,10 +110,12 @@ sys.path.insert(0, str(BENCH))
 import match_crosslingual as xl  # noqa: E402  (the engine's side, measured in the same run)
 from alpsbio.matching.engine.crossling import (  # noqa: E402
     HELDOUT_FILE,
+    PARA_FILES,
     Statement,
     build_task,
     load_statements,
     rank_texts,
+    with_paraphrases,
 )
 from alpsbio.matching.engine.io import TextItem  # noqa: E402
 
@@ -1000,6 +1002,11 @@ def main() -> None:
         help="also suggested partners: each statement and each need as an organisation's "
         "description",
     )
+    ap.add_argument(
+        "--plain-paraphrases",
+        action="store_true",
+        help="queries: the plain paraphrases (crossling.PARA_FILES) instead of the lay needs",
+    )
     a = ap.parse_args()
     names = ["heldout"] if a.heldout else [s.strip() for s in a.sets.split(",") if s.strip()]
     if not set(names) <= {"main", "heldout"} or not names:
@@ -1018,6 +1025,11 @@ def main() -> None:
             "main": load_statements(),
             "heldout": load_statements(HELDOUT_FILE),
         }
+        if a.plain_paraphrases:
+            loaded = {
+                "main": with_paraphrases(loaded["main"], PARA_FILES[0]),
+                "heldout": with_paraphrases(loaded["heldout"], PARA_FILES[1]),
+            }
         sets = populate(
             {n: (loaded[n], build_task(loaded[n])) for n in names}, a.matches, a.suggestions
         )

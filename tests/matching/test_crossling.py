@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +12,12 @@ import pytest
 from alpsbio.matching.engine.crossling import (
     HELDOUT_FILE,
     LANGS,
+    PARA_FILES,
     build_task,
     load_statements,
     rank_texts,
     top1,
+    with_paraphrases,
 )
 from alpsbio.matching.engine.embedding import LanguageCentredEmbedder
 from alpsbio.matching.engine.io import TextItem
@@ -161,3 +164,23 @@ def test_heldout_set_is_well_formed_and_disjoint() -> None:
     assert len(para) == 40
     for line in HELDOUT_FILE.read_text(encoding="utf-8").splitlines():
         assert set(json.loads(line)) == {"id", "en", "fr", "de", "it", "need_lang", "need"}
+
+
+def test_plain_paraphrases_replace_the_needs_in_the_same_language(tmp_path: Path) -> None:
+    for statements, path in zip(
+        (load_statements(), load_statements(HELDOUT_FILE)), PARA_FILES, strict=True
+    ):
+        plain = with_paraphrases(statements, path)
+        assert [s.id for s in plain] == [s.id for s in statements]
+        for before, after in zip(statements, plain, strict=True):
+            assert after.need_lang == before.need_lang
+            assert after.texts == before.texts  # the pool is unchanged
+            assert after.need.strip()
+            assert after.need not in (before.need, *before.texts.values())
+    # A paraphrase in another language than the need would change the task: refused.
+    wrong = tmp_path / "para.jsonl"
+    first = load_statements()[0]
+    other = next(lang for lang in LANGS if lang != first.need_lang)
+    wrong.write_text(json.dumps({"id": first.id, "para_lang": other, "para": "x"}) + "\n")
+    with pytest.raises(ValueError, match=f"{first.id} is in {other}"):
+        with_paraphrases([first], wrong)

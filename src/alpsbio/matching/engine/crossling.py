@@ -5,6 +5,10 @@ plus a paraphrased *need* in one language (different words, same intent). Items 
 half the text signal was tuned on, items 51-100 the half it is reported on.
 ``data/xling_biomed_heldout.jsonl``: 40 further statements in the same form, written before the
 final choices and never tuned on (``HELDOUT_FILE``).
+``data/xling_biomed_para.jsonl`` and ``data/xling_biomed_heldout_para.jsonl``: for the same
+statements, a *plain* paraphrase in the need's language (the same technology in other words, as
+a professional would search for it) where the need describes a problem in lay terms; written
+after every choice of the text signal, and measured once (``PARA_FILES``).
 
 The pool holds every statement once, in a language other than its need's; queries are the other
 three translations and the need. Success = the right statement ranked first.
@@ -24,6 +28,10 @@ from .io import TextItem
 
 LANGS = ("en", "fr", "de", "it")
 HELDOUT_FILE = Path(__file__).resolve().parent / "data" / "xling_biomed_heldout.jsonl"
+PARA_FILES = (
+    Path(__file__).resolve().parent / "data" / "xling_biomed_para.jsonl",
+    Path(__file__).resolve().parent / "data" / "xling_biomed_heldout_para.jsonl",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,23 @@ def load_statements(path: str | Path | None = None) -> list[Statement]:
         if line.strip():
             d = json.loads(line)
             out.append(Statement(d["id"], {k: d[k] for k in LANGS}, d["need_lang"], d["need"]))
+    return out
+
+
+def with_paraphrases(statements: list[Statement], path: str | Path) -> list[Statement]:
+    """The statements with their need replaced by the plain paraphrase of ``path`` (lines
+    ``{"id", "para_lang", "para"}``, same language as the need, so the pool is unchanged)."""
+    paras = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            paras[d["id"]] = d
+    out = []
+    for s in statements:
+        d = paras[s.id]
+        if d["para_lang"] != s.need_lang:
+            raise ValueError(f"{path}: {s.id} is in {d['para_lang']}, its need in {s.need_lang}")
+        out.append(Statement(s.id, s.texts, s.need_lang, d["para"]))
     return out
 
 
