@@ -435,8 +435,11 @@ def test_the_master_preloads_the_snapshot_for_its_forked_web_workers(
             def info(cls, msg: str, *args: Any) -> None:
                 cls.lines.append(msg % args)
 
+    frozen: list[bool] = []
+    monkeypatch.setattr(gunicorn_settings.gc, "freeze", lambda: frozen.append(True))
     gunicorn_settings.when_ready(Server)
     assert Server.log.lines == ["matching index preloaded from the snapshot"]
+    assert frozen  # the inherited objects are kept out of the workers' garbage collection
     preloaded = index._index
     assert preloaded is not None
     assert preloaded.loaded_from == str(path)

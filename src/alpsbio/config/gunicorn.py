@@ -8,6 +8,7 @@ copy-on-write (bench/web_memory.py measures it) instead of each loading its own 
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -27,3 +28,6 @@ def when_ready(server: Any) -> None:
         "matching index %s",
         "preloaded from the snapshot" if loaded else "not preloaded (no usable snapshot)",
     )
+    # The workers' garbage collector would otherwise write into every object inherited from
+    # here, copying the pages that hold them (the Python docs' advice for fork without exec).
+    gc.freeze()
