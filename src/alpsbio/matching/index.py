@@ -1995,10 +1995,15 @@ def _without_names(p: Profile, text: str) -> str:
     """An organisation's text without its name lines: a word two names share ("university",
     "gmbh", "landwirtschaft") says nothing about what the two do. An opportunity keeps its
     title, which does."""
-    if p.opp_id is not None:
-        return text
+    return text if p.opp_id is not None else "\n".join(_lines_beyond_names(p, text))
+
+
+def _lines_beyond_names(p: Profile, text: str) -> list[str]:
+    """The text's non-empty lines, without those that are one of the profile's names or
+    titles (compared as in search)."""
     names = {name_key(n) for n in (p.name, *p.aliases)}
-    return "\n".join(ln for ln in text.splitlines() if name_key(ln.strip()) not in names)
+    lines = (ln.strip() for ln in text.splitlines())
+    return [ln for ln in lines if ln and name_key(ln) not in names]
 
 
 def specific_terms(terms: dict[str, str], df: Mapping[str, int], pool: int) -> list[str]:
@@ -2022,12 +2027,10 @@ def summary_of(
     topics the two sides share, each with its weight) first, cut at a word after
     ``SUMMARY_CHARS``. A name alone says little to a reader who does not know the organisation
     ("EWAVE LTD"); its projects do."""
-    names = {name_key(n) for n in (p.name, *p.aliases)}  # its names and titles head the result
-    lines: list[str] = []
+    lines: list[str] = []  # its names and titles head the result: left out here
     # The reader's language first; a profile that says more in another language says it there.
     for text in (localized(p.texts, lang), *p.texts.values()):
-        lines = [ln.strip() for ln in text.splitlines()]
-        lines = [ln for ln in lines if ln and name_key(ln) not in names]
+        lines = _lines_beyond_names(p, text)
         if lines:
             break
     if about:
