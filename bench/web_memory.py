@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,22 @@ def _org_ids(env: dict[str, str], n: int) -> list[int]:
     return random.Random(1).sample(ids, min(n, len(ids)))
 
 
-def measure(preload: bool, workers: int, env: dict[str, str], orgs: list[int]) -> dict[str, object]:
+@dataclass
+class Run:
+    preload: bool
+    started_s: float
+    requests: int
+    ok: int
+    workers_served: int
+    master: dict[str, int]
+    workers: list[dict[str, int]]
+
+    @property
+    def pss_total(self) -> int:
+        return self.master["pss"] + sum(w["pss"] for w in self.workers)
+
+
+def measure(preload: bool, workers: int, env: dict[str, str], orgs: list[int]) -> Run:
     port = _free_port()
     fd, name = tempfile.mkstemp(prefix="alpsbio-web-memory-", suffix=".log")
     os.close(fd)
@@ -147,16 +163,15 @@ def measure(preload: bool, workers: int, env: dict[str, str], orgs: list[int]) -
                 break
         pids = _children(proc.pid)
         mem = {pid: _memory(pid) for pid in [proc.pid, *pids]}
-        return {
-            "preload": preload,
-            "started_s": started,
-            "requests": len(statuses),
-            "ok": sum(1 for s in statuses if s == 200),
-            "workers_served": len(served),
-            "master": mem[proc.pid],
-            "workers": [mem[p] for p in pids],
-            "pss_total": sum(m["pss"] for m in mem.values()),
-        }
+        return Run(
+            preload=preload,
+            started_s=started,
+            requests=len(statuses),
+            ok=sum(1 for s in statuses if s == 200),
+            workers_served=len(served),
+            master=mem[proc.pid],
+            workers=[mem[p] for p in pids],
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -184,17 +199,15 @@ def main() -> None:
     print(f"{args.workers} workers, load {os.getloadavg()[0]:.1f}", flush=True)
     results = [measure(False, args.workers, env, orgs), measure(True, args.workers, env, orgs)]
     for r in results:
-        way = "preloaded in the master" if r["preload"] else "each worker loads its own"
-        workers = r["workers"]
-        assert isinstance(workers, list)
+        way = "preloaded in the master" if r.preload else "each worker loads its own"
         print(
-            f"{way:26}  PSS total {r['pss_total']:5d} MB  "
-            f"(master {r['master']}, workers PSS {[w['pss'] for w in workers]}, "  # type: ignore[index]
-            f"RSS {[w['rss'] for w in workers]}, private {[w['uss'] for w in workers]})  "
-            f"{r['ok']}/{r['requests']} requests ok, {r['workers_served']} workers served, "
-            f"first page after {r['started_s']:.1f} s"
+            f"{way:26}  PSS total {r.pss_total:5d} MB  "
+            f"(master {r.master}, workers PSS {[w['pss'] for w in r.workers]}, "
+            f"RSS {[w['rss'] for w in r.workers]}, private {[w['uss'] for w in r.workers]})  "
+            f"{r.ok}/{r.requests} requests ok, {r.workers_served} workers served, "
+            f"first page after {r.started_s:.1f} s"
         )
-    each, pre = (int(str(r["pss_total"])) for r in results)
+    each, pre = (r.pss_total for r in results)
     print(f"ratio preloaded / each loads: {pre / each:.2f}  ({each - pre} MB less)")
 
 
