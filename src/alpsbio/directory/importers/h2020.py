@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
+from openpyxl.utils.escape import unescape
 
 from alpsbio.directory.importers.base import (
     BATCH,
@@ -55,8 +56,6 @@ UNNAMED = "PIC {pic}"
 def _clean_title(title: str) -> str:
     """The title on one line. 116 titles of the CORDIS file went through a spreadsheet and carry
     its escaped line breaks ("rapid manufacturing_x000D_technologies"); openpyxl undoes that."""
-    from openpyxl.utils.escape import unescape
-
     return " ".join(unescape(title).split())
 
 
