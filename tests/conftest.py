@@ -33,9 +33,18 @@ def _english_between_tests() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Django's advice for test suites: the production hasher's million rounds cost about a
+    quarter of a second per account, and most tests create seven accounts."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _synchronous_matching_index(settings: Any) -> None:
     """Tests want suggestions in the same request, not after a background warm-up."""
     settings.MATCHING_WARM_IN_BACKGROUND = False
+    # Never read or overwrite the index snapshot of the checkout's own platform (var/cache).
+    settings.MATCHING_SNAPSHOT_DIR = ""
 
 
 @pytest.fixture
