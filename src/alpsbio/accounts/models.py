@@ -84,3 +84,53 @@ class ApiToken(models.Model):
         key = "abt_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8])
         return token, key
+
+
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class AccessInvitation(models.Model):
+    """An e-mailed link giving a person a role in an organisation once they accept it.
+
+    The link carries a signed (invitation, nonce) pair; the nonce changes when the invitation is
+    re-sent or used, so older links stop working. Pending invitations are the only place an
+    invitee's address is kept before they consent: they expire, and are deleted a while after.
+    """
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="access_invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=OrganisationRole.Role.choices,
+        default=OrganisationRole.Role.MEMBER,
+    )
+    language = models.CharField(_("language"), max_length=2, default="en")
+    nonce = models.CharField(max_length=40, default=_new_nonce, editable=False)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="accounts_one_pending_invitation_per_address",
+            )
+        ]
+        verbose_name = _("access invitation")
+        verbose_name_plural = _("access invitations")
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.organisation_id} for {self.email}"

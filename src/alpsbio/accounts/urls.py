@@ -40,4 +40,16 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.revoke_api_token, name="revoke_api_token"),
+    path("organisations/<int:org_id>/", views.organisation_access, name="organisation_access"),
+    path(
+        "organisations/<int:org_id>/invitations/<int:pk>/cancel/",
+        views.cancel_invitation,
+        name="cancel_invitation",
+    ),
+    path(
+        "organisations/<int:org_id>/people/<int:user_id>/",
+        views.change_organisation_role,
+        name="change_organisation_role",
+    ),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
 ]

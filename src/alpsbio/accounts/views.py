@@ -1,15 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alpsbio.accounts import permissions, services
-from alpsbio.accounts.models import ApiToken, User
+from alpsbio.accounts import invitations, permissions, services
+from alpsbio.accounts.forms import InvitationForm, SignUpForm
+from alpsbio.accounts.models import AccessInvitation, ApiToken, OrganisationRole, User
+from alpsbio.directory.models import Organisation
 
 
 class LoginView(auth_views.LoginView):
@@ -62,3 +70,141 @@ def revoke_api_token(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_api_token(token, request.user)
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:api_tokens")
+
+
+# --- Who acts for an organisation, and invitations ---------------------------------------------
+
+
+def _manageable_org(request: HttpRequest, org_id: int) -> Organisation:
+    org = get_object_or_404(Organisation, pk=org_id)
+    if not invitations.can_manage_access(request.user, org):
+        raise PermissionDenied
+    return org
+
+
+@login_required
+def organisation_access(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The people who act for an organisation, the pending invitations, and a form to invite."""
+    org = _manageable_org(request, org_id)
+    form = InvitationForm(request.POST or None, initial={"language": get_language() or "en"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            inv = invitations.invite(
+                org,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                actor=request.user,
+                language=form.cleaned_data["language"],
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s. The link is valid for %(days)s days.")
+                % {"email": inv.email, "days": invitations.VALID_DAYS},
+            )
+            return redirect("accounts:organisation_access", org_id=org.pk)
+    context = {
+        "org": org,
+        "access": invitations.access_of(org),
+        "form": form,
+        "roles": OrganisationRole.Role.choices,
+        "now": timezone.now(),
+        "valid_days": invitations.VALID_DAYS,
+    }
+    return render(request, "accounts/organisation_access.html", context)
+
+
+@login_required
+@require_POST
+def cancel_invitation(request: HttpRequest, org_id: int, pk: int) -> HttpResponse:
+    org = _manageable_org(request, org_id)
+    inv = get_object_or_404(AccessInvitation, pk=pk, organisation=org, accepted_at__isnull=True)
+    invitations.cancel(inv, request.user)
+    messages.success(request, _("The invitation was withdrawn; its link no longer works."))
+    return redirect("accounts:organisation_access", org_id=org.pk)
+
+
+@login_required
+@require_POST
+def change_organisation_role(request: HttpRequest, org_id: int, user_id: int) -> HttpResponse:
+    org = _manageable_org(request, org_id)
+    grant = get_object_or_404(OrganisationRole, organisation=org, user_id=user_id)
+    action = request.POST.get("role", "")
+    if action == "remove":
+        invitations.remove_role(grant, request.user)
+        messages.success(
+            request,
+            _("%(name)s no longer acts for this organisation.")
+            % {"name": grant.user.get_full_name() or grant.user.username},
+        )
+    else:
+        try:
+            invitations.change_role(grant, action, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The role was changed."))
+    if grant.user_id == request.user.pk and not _still_manages(request, org):
+        return redirect("directory:detail", pk=org.pk)  # one gave up one's own editor role
+    return redirect("accounts:organisation_access", org_id=org.pk)
+
+
+def _still_manages(request: HttpRequest, org: Organisation) -> bool:
+    return permissions.manages_organisation(request.user, org) or (
+        OrganisationRole.objects.filter(
+            user_id=int(request.user.pk or 0), organisation=org, role=OrganisationRole.Role.EDITOR
+        ).exists()
+    )
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an invitation's link lands: sign up, log in, or accept, depending on who comes."""
+    try:
+        inv = invitations.read_token(token)
+    except invitations.InvitationError as exc:
+        return render(request, "accounts/invitation.html", {"error": str(exc)}, status=410)
+    existing = invitations.account_for(inv)
+    user = request.user
+    signed_in = bool(user.is_authenticated)
+    form = None
+    if not signed_in and existing is None:
+        form = SignUpForm(request.POST or None)
+        form.instance.email = inv.email  # lets the password validators compare with it
+    if request.method == "POST":
+        accepted = False
+        try:
+            if signed_in:
+                assert isinstance(user, User)
+                invitations.accept(inv, user)
+                accepted = True
+            elif form is not None and form.is_valid():
+                new_user = form.save(commit=False)
+                invitations.register_and_accept(inv, new_user)
+                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+                accepted = True
+        except invitations.InvitationError as exc:
+            messages.error(request, str(exc))
+        if accepted:
+            messages.success(
+                request, _("You now act for %(org)s.") % {"org": inv.organisation.display_name}
+            )
+            return redirect("directory:detail", pk=inv.organisation_id)
+    context = {
+        "inv": inv,
+        "form": form,
+        "existing": existing,
+        "wrong_account": signed_in
+        and invitations.normalise_email(getattr(user, "email", "")) != inv.email,
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
+    }
+    return render(request, "accounts/invitation.html", context)
+
+
+def _attach_errors(form: InvitationForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

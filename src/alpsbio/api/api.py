@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from alpsbio.accounts.api import router as accounts_router
 from alpsbio.api.errors import install_error_handlers
 from alpsbio.directory.api import router as directory_router
 from alpsbio.events.api import router as events_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", directory_router)
+api.add_router("/", accounts_router)
 api.add_router("/matching/", matching_router)
 api.add_router("/events/", events_router)
 api.add_router("/analysis/", survey_router)

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alpsbio.accounts import permissions
+from alpsbio.accounts import invitations, permissions
 from alpsbio.core.i18n import localized
 from alpsbio.directory import queries, services
 from alpsbio.directory.forms import ImportUploadForm, MergeForm, OrganisationForm
@@ -156,6 +156,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_svg": _org_map(org),
         "can_edit": permissions.can_edit_organisation(request.user, org),
         "can_validate": permissions.can_validate_organisation(request.user, org),
+        "can_manage_access": invitations.can_manage_access(request.user, org),
         "suggested_url": _optional_url("matching:suggested_partners", org.pk),
         "nace_codes": org.nace_codes.all(),
         "sectors": org.sectors.all(),

@@ -1,0 +1,250 @@
+"""Who has an account on an organisation's behalf, and how a person gets one: by invitation.
+
+There is no open sign-up. A regional cluster manager (or an editor of the organisation) invites a
+person by e-mail with a role; the e-mailed link lets them create their account, or accept with
+the one they have, and the role is granted. Each change writes an audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alpsbio.accounts import permissions
+from alpsbio.accounts.models import AccessInvitation, OrganisationRole, User
+from alpsbio.core import audit
+from alpsbio.directory.models import Organisation
+
+LINK_SALT = "alpsbio.accounts.access-invitation"
+VALID_DAYS = 14
+# Unanswered invitations hold the address of someone who has not consented: kept this long
+# after they expire (so the inviter can see that it lapsed), then deleted.
+KEEP_EXPIRED_DAYS = 30
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+class InvitationError(Exception):
+    """The link cannot be used; ``str(exc)`` says why, for the person holding it."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who holds a role in an organisation, and who is invited to."""
+
+    roles: list[OrganisationRole]
+    pending: list[AccessInvitation]
+
+
+def can_manage_access(user: Any, org: Organisation) -> bool:
+    """The organisation's cluster managers and its editors."""
+    return permissions.manages_organisation(user, org) or (
+        permissions.organisation_role(user, org) == OrganisationRole.Role.EDITOR
+    )
+
+
+def _require(actor: Any, org: Organisation) -> None:
+    if not can_manage_access(actor, org):
+        raise PermissionDenied("Only the organisation's editors and cluster managers do this.")
+
+
+def normalise_email(email: str) -> str:
+    return BaseUserManager.normalize_email((email or "").strip()).lower()
+
+
+def access_of(org: Organisation) -> Access:
+    roles = list(
+        OrganisationRole.objects.filter(organisation=org)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__username")
+    )
+    pending = list(
+        AccessInvitation.objects.filter(organisation=org, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+    return Access(roles=roles, pending=pending)
+
+
+def token_for(inv: AccessInvitation) -> str:
+    return signing.dumps({"i": inv.pk, "n": inv.nonce}, salt=LINK_SALT)
+
+
+def clean_invitation(email: str, role: str, language: str) -> tuple[str, str, str]:
+    """Validate the inviter's input; raises ``ValidationError`` keyed by field."""
+    errors: dict[str, list[str]] = {}
+    address = normalise_email(email)
+    try:
+        validate_email(address)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid e-mail address, e.g. name@example.org.")]
+    if role not in OrganisationRole.Role.values:
+        errors["role"] = [_("Choose member or organisation editor.")]
+    if language not in LANGUAGES:
+        errors["language"] = [_("Choose English, French, Italian or German.")]
+    if errors:
+        raise ValidationError(errors)
+    return address, role, language
+
+
+@transaction.atomic
+def invite(
+    org: Organisation, email: str, role: str, actor: Any, language: str = "en"
+) -> AccessInvitation:
+    """Invite ``email`` to ``org`` with ``role`` and e-mail the link (once the transaction commits).
+
+    Inviting an address that already has a pending invitation re-sends it with a fresh link and
+    the new role; the old link stops working.
+    """
+    _require(actor, org)
+    address, role, language = clean_invitation(email, role, language)
+    if OrganisationRole.objects.filter(organisation=org, user__email__iexact=address).exists():
+        raise ValidationError(
+            {"email": [_("This person already has access to this organisation.")]}
+        )
+    purge_expired()
+    now = timezone.now()
+    inv = (
+        AccessInvitation.objects.select_for_update()
+        .filter(organisation=org, email=address, accepted_at__isnull=True)
+        .first()
+    )
+    if inv is None:
+        inv = AccessInvitation(organisation=org, email=address)
+    inv.role = role
+    inv.language = language
+    inv.invited_by = actor if getattr(actor, "is_authenticated", False) else None
+    inv.expires_at = now + dt.timedelta(days=VALID_DAYS)
+    inv.nonce = AccessInvitation._meta.get_field("nonce").get_default()
+    inv.sent_at = None
+    inv.save()
+    audit.record("access.invited", inv, actor=actor, summary=f"{role} of {org.pk}")
+    inv_id = inv.pk
+
+    def _send() -> None:
+        from alpsbio.accounts import tasks
+
+        tasks.send_access_invitation.enqueue(inv_id)
+
+    transaction.on_commit(_send)
+    return inv
+
+
+@transaction.atomic
+def cancel(inv: AccessInvitation, actor: Any) -> None:
+    _require(actor, inv.organisation)
+    if inv.accepted_at is not None:
+        raise ValidationError(_("This invitation was already accepted."))
+    audit.record("access.invitation_cancelled", inv, actor=actor, summary=f"{inv.pk}")
+    inv.delete()
+
+
+@transaction.atomic
+def remove_role(grant: OrganisationRole, actor: Any) -> None:
+    _require(actor, grant.organisation)
+    audit.record(
+        "role.removed",
+        grant,
+        actor=actor,
+        summary=f"{grant.user} {grant.role} {grant.organisation_id}",
+    )
+    grant.delete()
+
+
+@transaction.atomic
+def change_role(grant: OrganisationRole, role: str, actor: Any) -> OrganisationRole:
+    _require(actor, grant.organisation)
+    if role not in OrganisationRole.Role.values:
+        raise ValidationError({"role": [_("Choose member or organisation editor.")]})
+    grant.role = role
+    grant.save(update_fields=["role"])
+    audit.record("role.changed", grant, actor=actor, summary=f"{grant.user} {role}")
+    return grant
+
+
+def read_token(token: str) -> AccessInvitation:
+    """The pending invitation a link stands for, or ``InvitationError`` saying why not."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT)
+        pk, nonce = int(data["i"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise InvitationError(
+            _("This invitation link is not valid. Check that you copied all of it.")
+        ) from None
+    inv = (
+        AccessInvitation.objects.select_related("organisation", "invited_by").filter(pk=pk).first()
+    )
+    if inv is None:
+        raise InvitationError(_("This invitation was withdrawn. Ask for a new one."))
+    if inv.accepted_at is not None:
+        raise InvitationError(_("This invitation was already accepted. Log in to continue."))
+    if inv.nonce != nonce:
+        raise InvitationError(
+            _("A newer invitation was sent to this address: use the link in the latest e-mail.")
+        )
+    if inv.expires_at <= timezone.now():
+        raise InvitationError(_("This invitation has expired. Ask for a new one."))
+    return inv
+
+
+def account_for(inv: AccessInvitation) -> User | None:
+    return User.objects.filter(email__iexact=inv.email).first()
+
+
+@transaction.atomic
+def accept(inv: AccessInvitation, user: User) -> OrganisationRole:
+    """Grant the invited role to ``user``, whose address must be the invited one."""
+    inv = AccessInvitation.objects.select_for_update().get(pk=inv.pk)
+    if inv.accepted_at is not None or inv.expires_at <= timezone.now():
+        raise InvitationError(_("This invitation can no longer be accepted."))
+    if normalise_email(user.email) != inv.email:
+        raise InvitationError(
+            _("This invitation is for %(email)s. Log out and accept it with that account.")
+            % {"email": inv.email}
+        )
+    grant, created = OrganisationRole.objects.get_or_create(
+        user=user, organisation=inv.organisation, defaults={"role": inv.role}
+    )
+    if not created and inv.role == OrganisationRole.Role.EDITOR:
+        grant.role = inv.role  # an invitation can raise a role, never lower it
+        grant.save(update_fields=["role"])
+    inv.accepted_at = timezone.now()
+    inv.accepted_by = user
+    inv.nonce = AccessInvitation._meta.get_field("nonce").get_default()
+    inv.save(update_fields=["accepted_at", "accepted_by", "nonce"])
+    audit.record(
+        "access.accepted", inv, actor=user, summary=f"{grant.role} of {inv.organisation_id}"
+    )
+    return grant
+
+
+@transaction.atomic
+def register_and_accept(inv: AccessInvitation, user: User) -> OrganisationRole:
+    """Save the new account ``user`` (built by the sign-up form) and accept with it."""
+    if account_for(inv) is not None:
+        raise InvitationError(_("An account with this address exists already. Log in to accept."))
+    user.email = inv.email
+    user.preferred_language = inv.language
+    user.save()
+    audit.record("account.created", user, actor=user, summary=f"invitation {inv.pk}")
+    return accept(inv, user)
+
+
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete unanswered invitations that expired more than ``KEEP_EXPIRED_DAYS`` ago."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=KEEP_EXPIRED_DAYS)
+    stale: QuerySet[AccessInvitation] = AccessInvitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=cutoff
+    )
+    deleted, _per_model = stale.delete()
+    return deleted
