@@ -239,3 +239,19 @@ def test_a_profile_without_matches_says_which_types_would_answer_it(
     page = client_for("anonymous").get(url).content.decode()
     assert "Liquid biopsy partner" in page
     assert "No published profile of these types matches yet." not in page
+
+
+def test_the_form_preselects_the_editors_only_organisation(
+    client_for: Callable[[str], Client],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    from alpsbio.accounts.models import OrganisationRole
+
+    form = client_for("editor").get(reverse("matching:create")).context["form"]
+    assert form["organisation"].value() == orgs["uga"].pk
+    OrganisationRole.objects.create(
+        user=personas["editor"], organisation=orgs["hcl"], role="editor"
+    )
+    form = client_for("editor").get(reverse("matching:create")).context["form"]
+    assert form["organisation"].value() is None  # two: the editor chooses

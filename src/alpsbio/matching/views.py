@@ -141,7 +141,10 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("matching:detail", opp.pk)
     else:
-        initial = {"organisation": request.GET.get("organisation")}
+        only = list(orgs.values_list("pk", flat=True)[:2])
+        initial = {
+            "organisation": request.GET.get("organisation") or (only[0] if len(only) == 1 else None)
+        }
         form = forms.OpportunityForm(initial=initial, organisations=orgs)
     return render(request, "matching/opportunity_form.html", {"form": form, "opp": None})
 
