@@ -107,3 +107,35 @@ def test_contacts_respect_consent_and_visibility(
 def test_bad_query_strings_do_not_crash(client: Client, orgs: dict[str, Organisation]) -> None:
     for query in ["page=-5", "page=abc", "sort=evil", "type=spaceship", "q=%22%22%22", "region="]:
         assert client.get(f"/en/directory/?{query}").status_code == 200, query
+
+
+def test_an_organisations_projects_say_what_their_call_topic_is(
+    client: Client, orgs: dict[str, Organisation]
+) -> None:
+    import datetime as dt
+
+    from alpsbio.directory.models import Participation, Project
+
+    for rcn, topic in (("41", "SPIRE-07-2015"), ("42", "XYZ-99-2030")):
+        project = Project.objects.create(
+            source="h2020", rcn=rcn, acronym=f"P{rcn}", topic=topic, start_date=dt.date(2016, 1, 1)
+        )
+        Participation.objects.create(project=project, organisation=orgs["uga"])
+    page = client.get(f"/en/directory/organisations/{orgs['uga'].pk}/").content.decode()
+    assert "Recovery technologies for metals and other minerals · SPIRE-07-2015" in page
+    assert "XYZ-99-2030" in page  # unknown to the reference: the code alone
+
+
+def test_the_call_topic_reference_rebuilds_byte_for_byte(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from alpsbio.directory import call_topics
+
+    source = Path(settings.ALPSBIO_DATA_DIR) / "cordis" / "cordisref-H2020topics.csv"
+    if not source.exists():
+        pytest.skip("the shared CORDIS reference data is not on this machine")
+    dest = tmp_path / "topics.csv.gz"
+    assert call_topics.build_reference(source, dest) == 1196
+    assert dest.read_bytes() == call_topics.REFERENCE.read_bytes()

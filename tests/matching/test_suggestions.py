@@ -385,3 +385,42 @@ def test_a_page_of_explained_suggestions_reads_names_once_not_per_suggestion(
     assert all(any("Nouveaux diagnostics" in r for r in s.reasons) for s in labs)
     assert all(s.common_partners for s in first)  # the same kinds of names on both pages
     assert many == few
+
+
+def test_organisations_funded_under_the_same_call_say_which_call_in_words(
+    orgs: dict[str, Organisation], projects: dict[str, Any]
+) -> None:
+    """Two organisations' shared call topics are a reason of their own, with the call's title
+    (CORDIS reference data), not a cryptic code among the shared words."""
+    import datetime as dt
+
+    from alpsbio.directory.models import Participation, Project
+
+    for rcn, org, topic in (
+        ("31", "uga", "SPIRE-07-2015"),
+        ("32", "epfl", "SPIRE-07-2015"),
+        ("33", "uga", "XYZ-99-2030"),
+        ("34", "epfl", "XYZ-99-2030"),
+    ):
+        project = Project.objects.create(
+            source="h2020",
+            rcn=rcn,
+            title=f"Project {rcn}",
+            topic=topic,
+            start_date=dt.date(2016, 1, 1),
+        )
+        Participation.objects.create(project=project, organisation=orgs[org])
+    from django.utils import translation
+
+    with translation.override("fr"):
+        items = queries.suggested_partners(orgs["uga"].pk, lang="fr")
+    epfl = next(s for s in items if s.org_id == orgs["epfl"].pk)
+    assert epfl.call_topics == [
+        "Recovery technologies for metals and other minerals (SPIRE-07-2015)",
+        "XYZ-99-2030",  # a code the reference does not know stays a code
+    ]
+    assert not any("SPIRE" in t for t in epfl.topics)
+    assert (
+        "Financés au titre des mêmes sujets d'appel européens : Recovery technologies for metals and "
+        "other minerals (SPIRE-07-2015); XYZ-99-2030" in epfl.reasons
+    )

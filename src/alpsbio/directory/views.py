@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from alpsbio.accounts import invitations, permissions
 from alpsbio.core.i18n import localized
-from alpsbio.directory import queries, services
+from alpsbio.directory import call_topics, queries, services
 from alpsbio.directory.forms import ImportUploadForm, MergeForm, OrganisationForm
 from alpsbio.directory.maps import Shape, render_locator_svg
 from alpsbio.directory.models import (
@@ -143,6 +143,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not org.is_active and not permissions.can_edit_organisation(request.user, org):
         raise Http404
     participations = list(queries.organisation_projects(org)[:200])
+    for part in participations:  # what the call's code means, where the reference knows it
+        part.project.topic_title = call_topics.title_of(part.project.topic) or ""  # type: ignore[attr-defined]
     people = [
         (p, permissions.visible_person_fields(request.user, p))
         for p in org.people.all().order_by("last_name")

@@ -136,6 +136,9 @@ class SuggestionOut(Schema):
     )
     reasons: list[str]
     topics: list[str]
+    call_topics: list[str] = Field(
+        description="EU call topics both organisations were funded under: 'Title (CODE)'."
+    )
     common_partners: list[str]
     crosses_border: bool
     crosses_sector: bool
@@ -162,6 +165,7 @@ def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
             "summary": s.summary,
             "reasons": s.reasons,
             "topics": s.topics,
+            "call_topics": s.call_topics,
             "common_partners": s.common_partners,
             "crosses_border": s.crosses_border,
             "crosses_sector": s.crosses_sector,

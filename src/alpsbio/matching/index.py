@@ -48,6 +48,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from alpsbio.core.i18n import LANGUAGE_CODES, localized, reader_language
+from alpsbio.directory import call_topics
 from alpsbio.directory.models import NaceCode, NetworkMembership, Organisation, Participation
 from alpsbio.directory.search_text import strip_accents
 from alpsbio.matching.engine import scoring
@@ -2128,6 +2129,7 @@ def explain(
     cand = idx.profiles[idx.pos[s.key]] if idx and s.key in idx.pos else None
     reasons: list[str] = []
     topics: list[str] = []
+    calls: list[str] = []
     specific: list[str] = []  # the shared words that say something, rarest first
     if cand is not None:
         # The candidate's text in the reader's language, else all of it: one whose only French
@@ -2157,13 +2159,20 @@ def explain(
             nace = sorted(src.nace & cand.nace)
             if nace:
                 topics = [f"{c} {labels.nace.get(c, '')}".strip() for c in nace[:3]] + topics
-            shared_topics = sorted(src.topics & cand.topics)
-            topics += shared_topics[:3]
+            shared_codes = sorted(src.topics & cand.topics)
+            if src.opp_id is None and cand.opp_id is None:
+                # Two organisations' "topics" are the EU call topics of their projects: a code
+                # says little to a reader, its title does.
+                calls = [call_topics.label(code) for code in shared_codes[:3]]
+            else:  # an opportunity's are its keywords
+                topics += shared_codes[:3]
     r = s.reasons
     if r.get("name"):
         reasons.append(_("Its name is the one searched for"))
     if topics:
         reasons.append(_("Shared topics: %s") % ", ".join(topics[:8]))
+    if calls:
+        reasons.append(_("Funded under the same EU call topics: %s") % "; ".join(calls))
     types = dict(OrganisationType.choices)
     kinds = dict(OpportunityType.choices)
     if "complementary_kinds" in r:
@@ -2197,6 +2206,7 @@ def explain(
     return {
         "reasons": reasons,
         "topics": topics[:8],
+        "call_topics": calls,
         "common_partners": common,
         "summary": (
             summary_of(cand, lang, about=_rarity(specific, idx)) if cand is not None else ""

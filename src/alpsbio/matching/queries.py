@@ -111,6 +111,7 @@ class ExplainedSuggestion:
     crosses_border: bool
     crosses_sector: bool
     organisation_name: str = ""
+    call_topics: list[str] = field(default_factory=list)  # EU calls both were funded under
     summary: str = ""  # what the candidate does, from its profile (index.summary_of)
     # The engine's score parts (each in [0, 1]) and their weighted ``total``, and the weights.
     score_parts: dict[str, float] = field(default_factory=dict)
@@ -135,6 +136,7 @@ def _explained(
                 is_demo=s.is_demo,
                 reasons=e["reasons"],
                 topics=e["topics"],
+                call_topics=e["call_topics"],
                 common_partners=e["common_partners"],
                 crosses_border=e["crosses_border"],
                 crosses_sector=e["crosses_sector"],
