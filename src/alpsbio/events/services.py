@@ -144,8 +144,10 @@ def create_event(
 ) -> Event:
     """Create an event in a region the actor manages; the actor is an organiser by default."""
     region = data.get("region")
+    if not isinstance(region, Region):
+        raise ValidationError({"region": [_("Choose the region of the event.")]})
     _require(
-        permissions.can_create_event(actor, region.code if isinstance(region, Region) else None),
+        permissions.can_create_event(actor, region.code),
         _("Only the cluster managers of the event's region create events."),
     )
     unknown = set(data) - set(EVENT_FIELDS)
