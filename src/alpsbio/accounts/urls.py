@@ -52,4 +52,6 @@ urlpatterns = [
         name="change_organisation_role",
     ),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/export/", views.my_data_export, name="my_data_export"),
 ]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_POST
 from alpsbio.accounts import invitations, permissions, services
 from alpsbio.accounts.forms import InvitationForm, SignUpForm
 from alpsbio.accounts.models import AccessInvitation, ApiToken, OrganisationRole, User
+from alpsbio.core import personal_data
 from alpsbio.directory.models import Organisation
 
 
@@ -208,3 +211,43 @@ def _attach_errors(form: InvitationForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+# --- A person's own data ------------------------------------------------------------------------
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """What the platform keeps about the user, a copy to download, and closing the account."""
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    error = ""
+    if request.method == "POST":
+        if not user.check_password(request.POST.get("password", "")):
+            error = _("The password is not right: the account was not deleted.")
+        else:
+            try:
+                personal_data.erase(user)
+            except personal_data.ErasureRefused as exc:
+                error = str(exc)
+            else:
+                logout(request)
+                messages.success(
+                    request,
+                    _("Your account was deleted: your name, address and log-in are gone."),
+                )
+                return redirect("portal:home")
+    return render(request, "accounts/my_data.html", {"error": error}, status=400 if error else 200)
+
+
+@login_required
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    data = personal_data.export(request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="alpsbio-my-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

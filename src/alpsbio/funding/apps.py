@@ -34,3 +34,8 @@ class FundingConfig(AppConfig):
         # provider (in its ready(), which runs earlier) keeps it.
         register_platform_sources()
         register_panel(funding_panel)
+
+        from alpsbio.core.personal_data import register_section
+        from alpsbio.funding.personal_data import erase_funding, export_funding
+
+        register_section("funding", export_funding, erase_funding)

@@ -35,6 +35,11 @@ class MatchingConfig(AppConfig):
         from alpsbio.matching.views import dashboard_panel
 
         register_panel(dashboard_panel)
+
+        from alpsbio.core.personal_data import register_section
+        from alpsbio.matching.personal_data import erase_matching, export_matching
+
+        register_section("matching", export_matching, erase_matching)
         from alpsbio.directory.signals import directory_imported
 
         directory_imported.connect(_rebuild_snapshot_after_import, dispatch_uid="matching-snapshot")
