@@ -20,6 +20,7 @@ from alpsbio.accounts import invitations, permissions, services
 from alpsbio.accounts.forms import InvitationForm, SignUpForm
 from alpsbio.accounts.models import AccessInvitation, ApiToken, OrganisationRole, User
 from alpsbio.core import personal_data
+from alpsbio.core.forms import attach_service_errors
 from alpsbio.directory.models import Organisation
 
 
@@ -100,7 +101,7 @@ def organisation_access(request: HttpRequest, org_id: int) -> HttpResponse:
                 language=form.cleaned_data["language"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -203,14 +204,6 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}",
     }
     return render(request, "accounts/invitation.html", context)
-
-
-def _attach_errors(form: InvitationForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- A person's own data ------------------------------------------------------------------------

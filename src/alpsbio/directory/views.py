@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alpsbio.accounts import invitations, permissions
+from alpsbio.core.forms import attach_service_errors
 from alpsbio.core.i18n import localized
 from alpsbio.directory import call_topics, queries, services
 from alpsbio.directory.forms import ImportUploadForm, MergeForm, OrganisationForm
@@ -176,7 +177,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_organisation(org, form.changes(), actor=request.user)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("The profile was saved."))
             return redirect("directory:detail", pk=org.pk)
@@ -193,19 +194,11 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             org = services.create_organisation(form.changes(), actor=request.user)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("The organisation was created."))
             return redirect("directory:detail", pk=org.pk)
     return render(request, "directory/edit.html", {"form": form, "org": None})
-
-
-def _attach_errors(form: OrganisationForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required

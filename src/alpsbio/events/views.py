@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alpsbio.core.forms import attach_service_errors
 from alpsbio.core.i18n import LANGUAGE_CODES
 from alpsbio.directory.models import Network, OrganisationType, Region, Sector
 from alpsbio.events import badges, exports, forms, ical, permissions, queries, services
@@ -55,19 +56,8 @@ def _session(event: Event) -> B2BSession:
 
 
 def _form_errors(form: Form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Show a service's field-level errors on the form (unknown fields go to the top)."""
-    field_map = field_map or {}
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            name = field_map.get(field, field)
-            target = name if name in form.fields else None
-            for msg in errs:
-                form.add_error(
-                    target, f"{field}: {msg}" if target is None and field != "__all__" else msg
-                )
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
+    """Show a service's field-level errors on the form (unknown fields go to the top, named)."""
+    attach_service_errors(form, exc, field_map, name_unknown_fields=True)
 
 
 def _message_errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alpsbio.accounts.models import User
+from alpsbio.core.forms import attach_service_errors
 from alpsbio.directory.models import Organisation
 from alpsbio.matching import forms, permissions, queries, services, tasks
 from alpsbio.matching import index as match_index
@@ -29,18 +30,6 @@ from alpsbio.matching.models import (
     OpportunityType,
     OutcomeFollowUp,
 )
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's field-level errors on the form (unknown fields go to the top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for msg in errs:
-                form.add_error(target, msg)
-    else:
-        for msg in exc.messages:
-            form.add_error(None, msg)
 
 
 def opportunity_list(request: HttpRequest) -> HttpResponse:
@@ -134,7 +123,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                     request.user, form.cleaned_data["organisation"], form.to_data()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Draft %s saved. Submit it for review when ready.") % opp.reference
@@ -160,7 +149,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.update_opportunity(request.user, opp, form.to_data())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("matching:detail", opp.pk)
