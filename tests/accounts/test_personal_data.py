@@ -80,6 +80,7 @@ def test_the_copy_holds_everything_about_the_person(
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert response["Cache-Control"] == "no-store"
     data = json.loads(response.content)
+    assert list(data)[:2] == ["generated_at", "account"]
     account = data["account"]
     assert account["email"] == "member@example.org"
     assert account["first_name"] == "Lucie"
