@@ -451,3 +451,32 @@ def test_the_services_check_permissions_themselves(
             invitations.change_role(grant, "editor", actor)
         with pytest.raises(PermissionDenied):
             invitations.remove_role(grant, actor)
+
+
+def test_a_username_taken_at_the_last_moment_is_a_field_error(
+    client_for: Callable[[str], Client],
+    orgs: dict[str, Organisation],
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import IntegrityError
+
+    _invite(client_for("manager_fr"), orgs["uga"], django_capture_on_commit_callbacks, "r@e.org")
+    link = _link_in(mail.outbox[0])
+
+    def taken(*_args: Any) -> None:
+        raise IntegrityError("UNIQUE constraint failed: accounts_user.username")
+
+    monkeypatch.setattr(invitations, "register_and_accept", taken)
+    response = Client().post(
+        link,
+        {
+            "username": "racer",
+            "first_name": "R",
+            "last_name": "Acer",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.context["form"].errors["username"][0]

@@ -7,6 +7,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -113,7 +114,6 @@ def organisation_access(request: HttpRequest, org_id: int) -> HttpResponse:
         "org": org,
         "access": invitations.access_of(org),
         "form": form,
-        "roles": OrganisationRole.Role.choices,
         "now": timezone.now(),
         "valid_days": invitations.VALID_DAYS,
     }
@@ -190,6 +190,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 accepted = True
         except invitations.InvitationError as exc:
             messages.error(request, str(exc))
+        except IntegrityError:  # the username was taken between the form's check and the save
+            assert form is not None
+            form.add_error("username", _("A user with that username already exists."))
         if accepted:
             messages.success(
                 request, _("You now act for %(org)s.") % {"org": inv.organisation.display_name}
