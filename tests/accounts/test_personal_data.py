@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alpsbio.accounts.models import ApiToken, OrganisationRole, User
+from alpsbio.accounts import invitations
+from alpsbio.accounts.models import AccessRequest, ApiToken, OrganisationRole, User
 from alpsbio.core import audit
 from alpsbio.core.models import AuditEntry
 from alpsbio.directory.models import Organisation, Person
@@ -67,6 +68,9 @@ def active_member(personas: dict[str, Any], orgs: dict[str, Organisation]) -> di
     eoi = matching_services.express_interest(
         member, opp, orgs["uga"], "Our lab would test the panel on ICU samples."
     )
+    invitations.request_access(
+        orgs["hcl"], name="Lucie Bernard", email="", role="member", user=member
+    )
     # Somebody else's log line that names the member
     audit.record("role.granted", member, actor=personas["manager_fr"], summary="member member 1")
     return {"user": member, "registration": registration, "eoi": eoi, "event": event}
@@ -88,6 +92,7 @@ def test_the_copy_holds_everything_about_the_person(
     assert account["api_tokens"][0]["name"] == "my script"
     assert "key_hash" not in json.dumps(data)  # never the token's secret
     assert account["contact_entry"]["phone"] == "+33 4 76 00 00 00"
+    assert account["access_requests"][0]["organisation"] == "Hospices Civils de Lyon"
     assert "eoi.created" in {a["action"] for a in account["actions"]}
     assert data["matching"]["weekly_digest"] is False
     sent = data["matching"]["expressions_of_interest_sent"]
@@ -126,6 +131,7 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_organisations_recor
     assert not OrganisationRole.objects.filter(user=user).exists()
     assert not Person.objects.filter(email="lucie.bernard@uga.example").exists()
     assert not MatchingPreference.objects.filter(user=user).exists()
+    assert not AccessRequest.objects.exists()
     # the organisation's records stay, without the person
     eoi = ExpressionOfInterest.objects.get(pk=active_member["eoi"].pk)
     assert eoi.author == user

@@ -29,3 +29,19 @@ class SignUpForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name"):
             self.fields[name].required = True
+
+
+class AccessRequestForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Your e-mail address at the organisation"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("You would like to be"), choices=OrganisationRole.Role.choices, initial="member"
+    )
+    message = forms.CharField(
+        label=_("A word for the organisation (your job, why)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Left empty by people; bots fill every field (the input is hidden from people).
+    website = forms.CharField(required=False, label="", widget=forms.HiddenInput)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alpsbio.accounts import permissions
-from alpsbio.accounts.models import AccessInvitation, OrganisationRole, User
+from alpsbio.accounts.models import AccessInvitation, AccessRequest, OrganisationRole, User
 from alpsbio.core import audit
 from alpsbio.directory.models import Organisation
 
@@ -31,6 +31,8 @@ VALID_DAYS = 14
 # Unanswered invitations hold the address of someone who has not consented: kept this long
 # after they expire (so the inviter can see that it lapsed), then deleted.
 KEEP_EXPIRED_DAYS = 30
+KEEP_REQUEST_DAYS = 30
+REQUESTS_PER_ADDRESS_PER_DAY = 5
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
@@ -40,10 +42,11 @@ class InvitationError(Exception):
 
 @dataclass(frozen=True)
 class Access:
-    """Who holds a role in an organisation, and who is invited to."""
+    """Who holds a role in an organisation, who is invited to, and who asked to."""
 
     roles: list[OrganisationRole]
     pending: list[AccessInvitation]
+    requests: list[AccessRequest]
 
 
 def can_manage_access(user: Any, org: Organisation) -> bool:
@@ -73,7 +76,8 @@ def access_of(org: Organisation) -> Access:
         .select_related("invited_by")
         .order_by("-created_at")
     )
-    return Access(roles=roles, pending=pending)
+    requests = list(AccessRequest.objects.filter(organisation=org).order_by("created_at"))
+    return Access(roles=roles, pending=pending, requests=requests)
 
 
 def token_for(inv: AccessInvitation) -> str:
@@ -241,10 +245,114 @@ def register_and_accept(inv: AccessInvitation, user: User) -> OrganisationRole:
 
 
 def purge_expired(now: dt.datetime | None = None) -> int:
-    """Delete unanswered invitations that expired more than ``KEEP_EXPIRED_DAYS`` ago."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=KEEP_EXPIRED_DAYS)
+    """Delete unanswered invitations that expired more than ``KEEP_EXPIRED_DAYS`` ago, and
+    access requests nobody answered within ``KEEP_REQUEST_DAYS``."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=KEEP_EXPIRED_DAYS)
     stale: QuerySet[AccessInvitation] = AccessInvitation.objects.filter(
         accepted_at__isnull=True, expires_at__lt=cutoff
     )
     deleted, _per_model = stale.delete()
-    return deleted
+    old = AccessRequest.objects.filter(created_at__lt=now - dt.timedelta(days=KEEP_REQUEST_DAYS))
+    deleted_requests, _per_model = old.delete()
+    return deleted + deleted_requests
+
+
+# --- Requests: a person asks to act for an organisation ---------------------------------------
+
+
+def clean_request(name: str, email: str, role: str, message: str, language: str) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = [_("Give your name, so the organisation knows who asks.")]
+    elif len(name) > 150:
+        errors["name"] = [_("At most 150 characters.")]
+    message = (message or "").strip()
+    if len(message) > 1000:
+        errors["message"] = [_("At most 1,000 characters.")]
+    try:
+        address, role, language = clean_invitation(email, role, language)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        address = ""
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "email": address, "role": role, "message": message, "language": language}
+
+
+@transaction.atomic
+def request_access(
+    org: Organisation,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    message: str = "",
+    language: str = "en",
+    user: Any = None,
+) -> AccessRequest:
+    """Record a request and tell the organisation's editors and cluster managers (on commit).
+
+    A signed-in person asks with their account's address. One pending request per address and
+    organisation; at most ``REQUESTS_PER_ADDRESS_PER_DAY`` per address, so the form cannot be
+    used to flood an organisation's people with e-mail."""
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    data = clean_request(name, user.email if signed_in else email, role, message, language)
+    if OrganisationRole.objects.filter(
+        organisation=org, user__email__iexact=data["email"]
+    ).exists():
+        raise ValidationError({"email": [_("This address already acts for the organisation.")]})
+    if AccessRequest.objects.filter(organisation=org, email=data["email"]).exists():
+        raise ValidationError(
+            {"email": [_("You already asked; the organisation's people have been told.")]}
+        )
+    since = timezone.now() - dt.timedelta(days=1)
+    recent = AccessRequest.objects.filter(email=data["email"], created_at__gte=since).count()
+    if recent >= REQUESTS_PER_ADDRESS_PER_DAY:
+        raise ValidationError({"email": [_("Too many requests from this address today.")]})
+    purge_expired()
+    req = AccessRequest.objects.create(organisation=org, user=user if signed_in else None, **data)
+    audit.record("access.requested", req, actor=user, summary=f"{req.role} of {org.pk}")
+    req_id = req.pk
+
+    def _notify() -> None:
+        from alpsbio.accounts import tasks
+
+        tasks.notify_access_request.enqueue(req_id)
+
+    transaction.on_commit(_notify)
+    return req
+
+
+@transaction.atomic
+def answer_request(req: AccessRequest, actor: Any, accept: bool) -> AccessInvitation | None:
+    """Accepting invites the address with the role asked for (or the role already pending);
+    declining only deletes the request. Either way the request is gone."""
+    _require(actor, req.organisation)
+    inv = None
+    already = OrganisationRole.objects.filter(
+        organisation=req.organisation, user__email__iexact=req.email
+    ).exists()
+    if accept and not already:
+        inv = invite(req.organisation, req.email, req.role, actor, req.language)
+    audit.record(
+        "access.request_answered",
+        req,
+        actor=actor,
+        summary=f"{'invited' if accept else 'declined'} {req.organisation_id}",
+    )
+    req.delete()
+    return inv
+
+
+def people_to_tell(org: Organisation) -> list[User]:
+    """Who hears of a request: the organisation's editors and its regional cluster managers."""
+    editors = User.objects.filter(
+        is_active=True,
+        organisation_roles__organisation=org,
+        organisation_roles__role=OrganisationRole.Role.EDITOR,
+    )
+    people = {u.pk: u for u in editors}
+    people.update({u.pk: u for u in permissions.regional_managers_of(org)})
+    return list(people.values())

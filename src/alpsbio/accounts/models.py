@@ -134,3 +134,39 @@ class AccessInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} of {self.organisation_id} for {self.email}"
+
+
+class AccessRequest(models.Model):
+    """A person asks to act for an organisation; its editors and cluster managers answer by
+    inviting them (an ``AccessInvitation``) or by declining. Deleted once answered, or a month
+    after it was made, since it holds the address of someone who is not a user yet."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="access_requests"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=OrganisationRole.Role.choices,
+        default=OrganisationRole.Role.MEMBER,
+    )
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    language = models.CharField(_("language"), max_length=2, default="en")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"], name="accounts_one_request_per_address"
+            )
+        ]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+
+    def __str__(self) -> str:
+        return f"{self.email} asks to be {self.role} of {self.organisation_id}"

@@ -40,6 +40,16 @@ def region_code_of(org: Organisation) -> str:
     return region.code if region else org.country_code
 
 
+def regional_managers_of(org: Organisation) -> list[Any]:
+    """The active cluster managers whose region contains the organisation."""
+    code = region_code_of(org)
+    return [
+        rm.user
+        for rm in RegionalManager.objects.select_related("user", "region")
+        if rm.user.is_active and code.startswith(rm.region.code)
+    ]
+
+
 def manages_organisation(user: Any, org: Organisation) -> bool:
     if is_platform_admin(user):
         return True

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from alpsbio.accounts.models import AccessInvitation, ApiToken, OrganisationRole, User
+from alpsbio.accounts.models import (
+    AccessInvitation,
+    AccessRequest,
+    ApiToken,
+    OrganisationRole,
+    User,
+)
 from alpsbio.core import audit
 from alpsbio.core.models import AuditEntry
 from alpsbio.directory.models import Person
@@ -57,6 +63,17 @@ def export_account(user: User) -> dict[str, Any]:
             "visibility": person.visibility,
             "consent_given_at": _when(person.consent_given_at),
         },
+        "access_requests": [
+            {
+                "organisation": r.organisation.display_name,
+                "role": r.role,
+                "message": r.message,
+                "created_at": _when(r.created_at),
+            }
+            for r in AccessRequest.objects.filter(email__iexact=user.email).select_related(
+                "organisation"
+            )
+        ],
         "actions": [
             {
                 "at": _when(e.at),
@@ -75,6 +92,7 @@ def erase_account(user: User) -> None:
     audit.record("account.erased", user, actor=user, summary=f"user {user.pk}")
     Person.objects.filter(user=user).delete()  # their own contact entry on an organisation page
     AccessInvitation.objects.filter(email__iexact=email, accepted_at__isnull=True).delete()
+    AccessRequest.objects.filter(email__iexact=email).delete()
     ApiToken.objects.filter(user=user).delete()
     OrganisationRole.objects.filter(user=user).delete()
     user.managed_regions.all().delete()

@@ -52,6 +52,16 @@ urlpatterns = [
         name="change_organisation_role",
     ),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path(
+        "organisations/<int:org_id>/request-access/",
+        views.request_access,
+        name="request_access",
+    ),
+    path(
+        "organisations/<int:org_id>/requests/<int:pk>/",
+        views.answer_access_request,
+        name="answer_access_request",
+    ),
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/export/", views.my_data_export, name="my_data_export"),
 ]

@@ -18,8 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alpsbio.accounts import invitations, permissions, services
-from alpsbio.accounts.forms import InvitationForm, SignUpForm
-from alpsbio.accounts.models import AccessInvitation, ApiToken, OrganisationRole, User
+from alpsbio.accounts.forms import AccessRequestForm, InvitationForm, SignUpForm
+from alpsbio.accounts.models import (
+    AccessInvitation,
+    AccessRequest,
+    ApiToken,
+    OrganisationRole,
+    User,
+)
 from alpsbio.core import personal_data
 from alpsbio.core.forms import attach_service_errors
 from alpsbio.directory.models import Organisation
@@ -247,3 +253,67 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="alpsbio-my-data-{stamp}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def request_access(request: HttpRequest, org_id: int) -> HttpResponse:
+    """Anyone may ask to act for an organisation; its editors and cluster managers decide."""
+    org = get_object_or_404(Organisation, pk=org_id, is_active=True)
+    user = request.user
+    if user.is_authenticated and (
+        permissions.organisation_role(user, org) or invitations.can_manage_access(user, org)
+    ):
+        messages.info(request, _("You already act for this organisation."))
+        return redirect("directory:detail", pk=org.pk)
+    initial = {}
+    if user.is_authenticated:
+        initial = {"name": user.get_full_name() or user.get_username(), "email": user.email}
+    form = AccessRequestForm(request.POST or None, initial=initial)
+    if user.is_authenticated:
+        form.fields["email"].disabled = True  # one asks with one's account's address
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["website"]:  # a bot: answer as for a person, keep nothing
+            return redirect("directory:detail", pk=org.pk)
+        try:
+            invitations.request_access(
+                org,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                message=form.cleaned_data["message"],
+                language=get_language() or "en",
+                user=user,
+            )
+        except ValidationError as exc:
+            attach_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request was sent to the organisation's editors and its cluster "
+                    "manager. You will receive an invitation by e-mail if they accept it."
+                ),
+            )
+            return redirect("directory:detail", pk=org.pk)
+    return render(request, "accounts/request_access.html", {"org": org, "form": form})
+
+
+@login_required
+@require_POST
+def answer_access_request(request: HttpRequest, org_id: int, pk: int) -> HttpResponse:
+    org = _manageable_org(request, org_id)
+    req = get_object_or_404(AccessRequest, pk=pk, organisation=org)
+    accept = request.POST.get("answer") == "invite"
+    try:
+        inv = invitations.answer_request(req, request.user, accept)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if inv is not None:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s. The link is valid for %(days)s days.")
+                % {"email": inv.email, "days": invitations.VALID_DAYS},
+            )
+        else:
+            messages.success(request, _("The request was declined and deleted."))
+    return redirect("accounts:organisation_access", org_id=org.pk)

@@ -160,6 +160,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": permissions.can_edit_organisation(request.user, org),
         "can_validate": permissions.can_validate_organisation(request.user, org),
         "can_manage_access": invitations.can_manage_access(request.user, org),
+        "may_request_access": org.is_active
+        and not permissions.organisation_role(request.user, org)
+        and not invitations.can_manage_access(request.user, org),
         "suggested_url": _optional_url("matching:suggested_partners", org.pk),
         "nace_codes": org.nace_codes.all(),
         "sectors": org.sectors.all(),

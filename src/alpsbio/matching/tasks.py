@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from alpsbio.accounts.models import OrganisationRole, RegionalManager, User
+from alpsbio.accounts.models import OrganisationRole, User
 from alpsbio.core.i18n import language
 from alpsbio.matching import services
 from alpsbio.matching.models import (
@@ -75,14 +75,9 @@ def _members(org_id: int) -> list[User]:
 
 
 def _managers_of(opp: Opportunity) -> list[User]:
-    from alpsbio.accounts.permissions import region_code_of
+    from alpsbio.accounts.permissions import regional_managers_of
 
-    code = region_code_of(opp.organisation)
-    return [
-        rm.user
-        for rm in RegionalManager.objects.select_related("user", "region")
-        if rm.user.is_active and code.startswith(rm.region.code)
-    ]
+    return regional_managers_of(opp.organisation)
 
 
 def _mail(user: User, template: str, context: dict[str, Any]) -> None:
