@@ -49,6 +49,17 @@ class Access:
     requests: list[AccessRequest]
 
 
+def _enqueue(task_name: str, *args: Any) -> None:
+    """Enqueue a task of ``alpsbio.accounts.tasks`` once the current transaction commits."""
+
+    def _go() -> None:
+        from alpsbio.accounts import tasks
+
+        getattr(tasks, task_name).enqueue(*args)
+
+    transaction.on_commit(_go)
+
+
 def can_manage_access(user: Any, org: Organisation) -> bool:
     """The organisation's cluster managers and its editors."""
     return permissions.manages_organisation(user, org) or (
@@ -133,14 +144,7 @@ def invite(
     inv.sent_at = None
     inv.save()
     audit.record("access.invited", inv, actor=actor, summary=f"{role} of {org.pk}")
-    inv_id = inv.pk
-
-    def _send() -> None:
-        from alpsbio.accounts import tasks
-
-        tasks.send_access_invitation.enqueue(inv_id)
-
-    transaction.on_commit(_send)
+    _enqueue("send_access_invitation", inv.pk)
     return inv
 
 
@@ -314,14 +318,7 @@ def request_access(
     purge_expired()
     req = AccessRequest.objects.create(organisation=org, user=user if signed_in else None, **data)
     audit.record("access.requested", req, actor=user, summary=f"{req.role} of {org.pk}")
-    req_id = req.pk
-
-    def _notify() -> None:
-        from alpsbio.accounts import tasks
-
-        tasks.notify_access_request.enqueue(req_id)
-
-    transaction.on_commit(_notify)
+    _enqueue("notify_access_request", req.pk)
     return req
 
 
