@@ -86,6 +86,15 @@ class ApiToken(models.Model):
         return token, key
 
 
+def _role_field() -> models.CharField[str, str]:
+    return models.CharField(
+        _("role"),
+        max_length=10,
+        choices=OrganisationRole.Role.choices,
+        default=OrganisationRole.Role.MEMBER,
+    )
+
+
 def _new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
@@ -102,12 +111,7 @@ class AccessInvitation(models.Model):
         "directory.Organisation", on_delete=models.CASCADE, related_name="access_invitations"
     )
     email = models.EmailField(_("e-mail address"))
-    role = models.CharField(
-        _("role"),
-        max_length=10,
-        choices=OrganisationRole.Role.choices,
-        default=OrganisationRole.Role.MEMBER,
-    )
+    role = _role_field()
     language = models.CharField(_("language"), max_length=2, default="en")
     nonce = models.CharField(max_length=40, default=_new_nonce, editable=False)
     invited_by = models.ForeignKey(
@@ -146,12 +150,7 @@ class AccessRequest(models.Model):
     )
     name = models.CharField(_("name"), max_length=150)
     email = models.EmailField(_("e-mail address"))
-    role = models.CharField(
-        _("role"),
-        max_length=10,
-        choices=OrganisationRole.Role.choices,
-        default=OrganisationRole.Role.MEMBER,
-    )
+    role = _role_field()
     message = models.TextField(_("message"), max_length=1000, blank=True)
     language = models.CharField(_("language"), max_length=2, default="en")
     user = models.ForeignKey(

@@ -15,11 +15,8 @@ from alpsbio.accounts.models import (
 )
 from alpsbio.core import audit
 from alpsbio.core.models import AuditEntry
+from alpsbio.core.personal_data import iso
 from alpsbio.directory.models import Person
-
-
-def _when(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_account(user: User) -> dict[str, Any]:
@@ -30,8 +27,8 @@ def export_account(user: User) -> dict[str, Any]:
         "last_name": user.last_name,
         "email": user.email,
         "preferred_language": user.preferred_language,
-        "date_joined": _when(user.date_joined),
-        "last_login": _when(user.last_login),
+        "date_joined": iso(user.date_joined),
+        "last_login": iso(user.last_login),
         "organisation_roles": [
             {
                 "organisation_id": r.organisation_id,
@@ -45,8 +42,8 @@ def export_account(user: User) -> dict[str, Any]:
             {
                 "name": t.name,
                 "starts_with": t.prefix,
-                "created_at": _when(t.created_at),
-                "last_used_at": _when(t.last_used_at),
+                "created_at": iso(t.created_at),
+                "last_used_at": iso(t.last_used_at),
             }
             for t in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
@@ -61,14 +58,14 @@ def export_account(user: User) -> dict[str, Any]:
             "phone": person.phone,
             "languages": person.languages,
             "visibility": person.visibility,
-            "consent_given_at": _when(person.consent_given_at),
+            "consent_given_at": iso(person.consent_given_at),
         },
         "access_requests": [
             {
                 "organisation": r.organisation.display_name,
                 "role": r.role,
                 "message": r.message,
-                "created_at": _when(r.created_at),
+                "created_at": iso(r.created_at),
             }
             for r in AccessRequest.objects.filter(email__iexact=user.email).select_related(
                 "organisation"
@@ -76,7 +73,7 @@ def export_account(user: User) -> dict[str, Any]:
         ],
         "actions": [
             {
-                "at": _when(e.at),
+                "at": iso(e.at),
                 "action": e.action,
                 "object": f"{e.object_type}#{e.object_id}",
                 "summary": e.summary,

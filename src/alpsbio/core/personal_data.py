@@ -36,6 +36,11 @@ class Section:
 _sections: dict[str, Section] = {}
 
 
+def iso(value: Any) -> str | None:
+    """A date or time for the export, or None."""
+    return value.isoformat() if value else None
+
+
 def register_section(
     name: str, export: Exporter, erase: Eraser | None = None, order: int = 0
 ) -> None:

@@ -8,11 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from alpsbio.core.i18n import localized
+from alpsbio.core.personal_data import iso
 from alpsbio.events.models import B2BProfile, Event, MeetingRequest, Registration
-
-
-def _when(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_events(user: Any) -> dict[str, Any]:
@@ -25,11 +22,11 @@ def export_events(user: Any) -> dict[str, Any]:
         "registrations": [
             {
                 "event": localized(r.event.title),
-                "starts_at": _when(r.event.starts_at),
+                "starts_at": iso(r.event.starts_at),
                 "organisation": r.organisation.display_name if r.organisation else None,
                 "status": r.status,
                 "answers": r.answers,
-                "checked_in_at": _when(r.checked_in_at),
+                "checked_in_at": iso(r.checked_in_at),
             }
             for r in registrations.order_by("queued_at")
         ],

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from alpsbio.core.personal_data import iso
 from alpsbio.matching.models import (
     ExpressionOfInterest,
     MatchingPreference,
     Opportunity,
     OutcomeFollowUp,
 )
-
-
-def _when(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def export_matching(user: Any) -> dict[str, Any]:
@@ -27,7 +24,7 @@ def export_matching(user: Any) -> dict[str, Any]:
                 "reference": o.reference,
                 "title": o.title,
                 "status": o.status,
-                "created_at": _when(o.created_at),
+                "created_at": iso(o.created_at),
             }
             for o in Opportunity.objects.filter(created_by=user).order_by("created_at")
         ],
@@ -37,7 +34,7 @@ def export_matching(user: Any) -> dict[str, Any]:
                 "on_behalf_of": e.organisation.display_name,
                 "message": e.message,
                 "status": e.status,
-                "created_at": _when(e.created_at),
+                "created_at": iso(e.created_at),
             }
             for e in ExpressionOfInterest.objects.filter(author=user)
             .select_related("opportunity", "organisation")
@@ -51,7 +48,7 @@ def export_matching(user: Any) -> dict[str, Any]:
                 "agreement": f.agreement,
                 "joint_project": f.joint_project,
                 "comment": f.comment,
-                "answered_at": _when(f.answered_at),
+                "answered_at": iso(f.answered_at),
             }
             for f in OutcomeFollowUp.objects.filter(answered_by=user)
             .select_related("eoi__opportunity")
