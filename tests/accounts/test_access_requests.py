@@ -166,3 +166,18 @@ def test_unanswered_requests_are_deleted_after_a_month(
     assert invitations.purge_expired(made + dt.timedelta(days=29)) == 0
     assert invitations.purge_expired(made + dt.timedelta(days=31)) == 1
     assert not AccessRequest.objects.exists()
+
+
+def test_the_dashboard_lists_the_requests_one_may_answer(
+    client_for: Callable[[str], Client],
+    orgs: dict[str, Organisation],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _ask(Client(), orgs["uga"], django_capture_on_commit_callbacks)
+    access = reverse("accounts:organisation_access", args=[orgs["uga"].pk])
+    for persona in ("editor", "manager_fr", "admin"):
+        page = client_for(persona).get(reverse("accounts:dashboard")).content.decode()
+        assert f"{access}#requests" in page, persona
+    for persona in ("member", "manager_it", "outsider"):
+        page = client_for(persona).get(reverse("accounts:dashboard")).content.decode()
+        assert "Léa Girard" not in page, persona

@@ -17,7 +17,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -341,6 +341,22 @@ def answer_request(req: AccessRequest, actor: Any, accept: bool) -> AccessInvita
     )
     req.delete()
     return inv
+
+
+def requests_for(user: Any) -> QuerySet[AccessRequest]:
+    """The pending requests ``user`` may answer: of the organisations they edit or manage."""
+    if not getattr(user, "is_authenticated", False):
+        return AccessRequest.objects.none()
+    edited = OrganisationRole.objects.filter(user=user, role=OrganisationRole.Role.EDITOR)
+    managed = Organisation.objects.filter(permissions.managed_organisations_filter(user))
+    return (
+        AccessRequest.objects.filter(
+            Q(organisation_id__in=edited.values("organisation_id"))
+            | Q(organisation_id__in=managed.values("pk"))
+        )
+        .select_related("organisation")
+        .order_by("created_at")
+    )
 
 
 def people_to_tell(org: Organisation) -> list[User]:
