@@ -266,7 +266,8 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "ancestors": _ancestors(region),
         "map_svg": render_locator_svg(shapes, title=region.display_name) if shapes else "",
         "max_type": max([r["n"] for r in summary["by_type"]] or [1]),
-        "analysis_url": _optional_url("survey:region", region.code),
+        # The territorial analysis profiles NUTS-2 regions only; elsewhere the link was a 404.
+        "analysis_url": _optional_url("survey:region", region.code) if region.level == 2 else None,
     }
     return render(request, "directory/region.html", context)
 
