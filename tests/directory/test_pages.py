@@ -139,3 +139,20 @@ def test_the_call_topic_reference_rebuilds_byte_for_byte(tmp_path: Any) -> None:
     dest = tmp_path / "topics.csv.gz"
     assert call_topics.build_reference(source, dest) == 1196
     assert dest.read_bytes() == call_topics.REFERENCE.read_bytes()
+
+
+def test_region_pages_link_the_analysis_only_where_it_exists(
+    client: Client, regions: dict[str, Any]
+) -> None:
+    for code, linked in (("FRK2", True), ("FRK", False), ("FRK24", False), ("FR", False)):
+        page = client.get(f"/en/directory/regions/{code}/").content.decode()
+        assert (f"/en/analysis/regions/{code}/" in page) is linked, code
+    assert client.get("/en/analysis/regions/FRK2/").status_code == 200
+
+
+def test_the_site_has_an_icon(client: Client, db: Any) -> None:
+    page = client.get("/en/").content.decode()
+    assert 'rel="icon"' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("alpsbio/favicon.svg")

@@ -3,9 +3,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from alpsbio.portal import views as portal_views
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("alpsbio.api.urls")),
+    path("favicon.ico", portal_views.favicon),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from alpsbio.directory import queries
 from alpsbio.directory.models import Network, Organisation, Project
@@ -47,3 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "events": _upcoming_events(),
     }
     return render(request, "portal/home.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For clients that ask for /favicon.ico without reading the page's icon link. Resolved per
+    request: the hashed static name exists only once ``collectstatic`` has run."""
+    return HttpResponsePermanentRedirect(static("alpsbio/favicon.svg"))
