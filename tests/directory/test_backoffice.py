@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -72,3 +73,29 @@ def test_a_bad_row_is_reported_and_nothing_is_written(
 def test_only_managers_reach_the_import(client_for: Callable[[str], Client], orgs: Any) -> None:
     for name in ("editor", "member", "outsider"):
         assert client_for(name).get("/en/directory/manage/import/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "back",
+    ["https://evil.example/phish", "//evil.example/x", "javascript:alert(1)", "x" * 3000, "-1"],
+)
+def test_validating_never_redirects_off_site_or_fails_on_a_bad_next(
+    back: str, client_for: Any, orgs: dict[str, Any]
+) -> None:
+    org = orgs["uga"]
+    response = client_for("manager_fr").post(
+        f"/en/directory/organisations/{org.pk}/validate/", {"status": "validated", "next": back}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/directory/organisations/{org.pk}/"
+
+
+def test_validating_returns_to_the_back_office_page_it_came_from(
+    client_for: Any, orgs: dict[str, Any]
+) -> None:
+    org = orgs["uga"]
+    back = "/en/directory/manage/?status=pending&page=2"
+    response = client_for("manager_fr").post(
+        f"/en/directory/organisations/{org.pk}/validate/", {"status": "validated", "next": back}
+    )
+    assert response["Location"] == back

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -219,7 +220,14 @@ def organisation_validate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         org.refresh_from_db()
         return render(request, "directory/_validation_row.html", {"org": org})
-    return redirect(request.POST.get("next") or reverse("directory:detail", args=[org.pk]))
+    # Back to the page the manager came from, but only on this site: anything else (another
+    # host, a bare word) would be an open redirect or a failed reverse().
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("directory:detail", args=[org.pk])
+    return redirect(back)
 
 
 def region_index(request: HttpRequest) -> HttpResponse:
