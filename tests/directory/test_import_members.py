@@ -138,3 +138,95 @@ def test_xlsx_and_dry_run(reference: Path, tmp_path: Path) -> None:
     result = member_list.import_member_list(path, mapping)
     assert result.ok
     assert Organisation.objects.get().pic == "973654088"
+
+
+def test_contacts_in_the_list_are_invited_as_editors_once_the_import_commits(
+    reference: Path, tmp_path: Path, settings: object, django_capture_on_commit_callbacks: object
+) -> None:
+    from django.core import mail
+
+    from alpsbio.accounts.models import AccessInvitation, RegionalManager, User
+    from alpsbio.directory.models import Region
+
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+    manager = User.objects.create_user("mgr", "mgr@example.org", "pw-unused-123456")
+    RegionalManager.objects.create(user=manager, region=Region.objects.get(code="FRK2"))
+    path = tmp_path / "membres.csv"
+    contacts = ["direction@uga.example", "", "ufficio@unimi.example"]
+    path.write_text(
+        HEADER.replace("\n", ";Courriel\n")
+        + "".join(row.replace("\n", f";{c}\n") for row, c in zip(ROWS, contacts, strict=True)),
+        encoding="utf-8",
+    )
+    assert member_list.preview_file(path).suggested_mapping["contact_email"] == "Courriel"
+    mapping = {**MAPPING, "contact_email": "Courriel"}
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        result = member_list.import_member_list(path, mapping, actor=manager, language="fr")
+    assert result.ok, result.errors
+    assert result.stats["invited"] == 1
+    inv = AccessInvitation.objects.get()
+    assert (inv.email, inv.role, inv.organisation.legal_name) == (
+        "direction@uga.example",
+        "editor",
+        "Université Grenoble Alpes",
+    )
+    assert [m.to for m in mail.outbox] == [["direction@uga.example"]]
+    assert "Votre invitation" in mail.outbox[0].subject
+    # Milan is not the FRK2 manager's to invite: a warning on its line, no invitation
+    assert [(w.line, w.column) for w in result.warnings] == [(4, "Courriel")]
+
+    # a second import of the same list invites nobody again
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        again = member_list.import_member_list(path, mapping, actor=manager, language="fr")
+    assert again.stats["invited"] == 0
+    assert again.stats["already_invited_or_active"] == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_bad_contact_address_rejects_the_whole_list(
+    reference: Path, tmp_path: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    from django.core import mail
+
+    path = tmp_path / "membres.csv"
+    path.write_text(
+        HEADER.replace("\n", ";Courriel\n") + ROWS[0].replace("\n", ";not-an-address\n"),
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        result = member_list.import_member_list(path, {**MAPPING, "contact_email": "Courriel"})
+    assert not result.ok
+    assert [(e.line, e.column) for e in result.errors] == [(2, "Courriel")]
+    assert "not an e-mail address" in result.errors[0].message
+    assert not Organisation.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_command_line_imports_and_says_the_contacts_were_not_invited(
+    reference: Path, tmp_path: Path
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from alpsbio.accounts.models import AccessInvitation
+
+    path = tmp_path / "membres.csv"
+    path.write_text(
+        HEADER.replace("\n", ";Courriel\n") + ROWS[0].replace("\n", ";direction@uga.example\n"),
+        encoding="utf-8",
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "import_members",
+        str(path),
+        "--map", "legal_name=Nom", "--map", "country_code=Pays", "--map", "contact_email=Courriel",
+        "--quiet",
+        stdout=out,
+        stderr=err,
+    )  # fmt: skip
+    assert Organisation.objects.filter(legal_name="Université Grenoble Alpes").exists()
+    assert not AccessInvitation.objects.exists()
+    assert "direction@uga.example not invited" in err.getvalue()

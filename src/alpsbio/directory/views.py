@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -365,6 +366,8 @@ def _target_label(field: str) -> str:
         return _("NACE Rev.2 codes")
     if field == "sectors":
         return _("Sectors")
+    if field == "contact_email":
+        return _("Contact e-mail (invited as the organisation's editor)")
     try:
         model_field = Organisation._meta.get_field(field)
     except Exception:  # a field of the file format only
@@ -404,10 +407,16 @@ def import_map(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         mapping = {k: v for k, v in mapping.items() if v}
         result = member_list.import_staged(
-            token, mapping, actor=request.user, dry_run=request.POST.get("dry_run") == "1"
+            token,
+            mapping,
+            actor=request.user,
+            dry_run=request.POST.get("dry_run") == "1",
+            language=get_language() or "en",
         )
         if result.ok and not result.dry_run:
             messages.success(request, _("Imported: %(stats)s") % {"stats": result.summary})
+            for note in result.warnings[:20]:
+                messages.warning(request, str(note))
             return redirect("directory:backoffice")
     else:
         mapping = member_list.guess_mapping(preview.headers)

@@ -24,8 +24,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 
+from alpsbio.accounts.invitations import normalise_email
 from alpsbio.core.i18n import LANGUAGE_CODES
 from alpsbio.directory.importers.base import (
     ImportRejected,
@@ -50,7 +51,7 @@ from alpsbio.directory.search_text import refresh_search_text
 TARGET_FIELDS: tuple[str, ...] = (
     "legal_name", "short_name", "org_type", "size_class", "address", "postcode", "city",
     "country_code", "nuts3", "website", "ror_id", "pic", "vat", "acronyms", "established",
-    "latitude", "longitude", "nace_codes", "sectors",
+    "latitude", "longitude", "nace_codes", "sectors", "contact_email",
     *(f"name_{lang}" for lang in LANGUAGE_CODES),
     *(f"description_{lang}" for lang in LANGUAGE_CODES),
 )  # fmt: skip
@@ -79,6 +80,7 @@ HINTS: dict[str, tuple[str, ...]] = {
     "longitude": ("lng", "lon", "longitude"),
     "nace_codes": ("nace", "noga", "ateco", "naf"),
     "sectors": ("sector", "sectors", "secteur", "settore", "branche"),
+    "contact_email": ("e-mail", "email", "mail", "courriel", "contact e-mail", "contact email"),
 }  # fmt: skip
 COUNTRY_NAMES = {
     "france": "FR", "italy": "IT", "italia": "IT", "italie": "IT", "switzerland": "CH",
@@ -210,6 +212,7 @@ class _Row:
     pic: str | None
     nace: list[str]
     sectors: list[str]
+    contact_email: str = ""  # invited as the organisation's editor once the import commits
 
 
 def _validate(path: Path, mapping: dict[str, str], problems: Problems) -> list[_Row]:
@@ -310,6 +313,12 @@ def _validate(path: Path, mapping: dict[str, str], problems: Problems) -> list[_
         for s in sectors:
             if s not in sector_slugs:
                 bad("sectors", f"unknown sector {s!r}; one of {', '.join(sorted(sector_slugs))}")
+        contact = normalise_email(get("contact_email"))
+        if contact:
+            try:
+                validate_email(contact)
+            except ValidationError:
+                bad("contact_email", f"not an e-mail address: {get('contact_email')!r}")
         for key, col in ((ror_id, "ror_id"), (pic, "pic"), (get("vat") or None, "vat")):
             if key:
                 if (col, key) in seen:
@@ -352,7 +361,7 @@ def _validate(path: Path, mapping: dict[str, str], problems: Problems) -> list[_
             acronyms=get("acronyms")[:200],
             established=int(est) if est else None,
         )
-        out.append(_Row(line, data, ror_id, pic, nace, sectors))
+        out.append(_Row(line, data, ror_id, pic, nace, sectors, contact))
     return out
 
 
@@ -389,8 +398,12 @@ def import_member_list(
     mapping: dict[str, str],
     actor: Any = None,
     dry_run: bool = False,
+    language: str = "en",
 ) -> MemberImportResult:
-    """Validate every row; if all are valid (and not ``dry_run``), import them atomically."""
+    """Validate every row; if all are valid (and not ``dry_run``), import them atomically.
+
+    A row's contact e-mail is invited as the organisation's editor (e-mail in ``language``),
+    sent only if the whole import commits."""
     file_path = Path(path)
     if dry_run:
         problems = Problems(file_path.name)
@@ -410,6 +423,7 @@ def import_member_list(
         matched = _match(rows)
         created = updated = unchanged = 0
         touched: list[Organisation] = []
+        contacts: list[tuple[int, Organisation, str]] = []
         full = Organisation.objects.in_bulk([o.pk for o in matched.values()])
         nace_ids = dict(NaceCode.objects.values_list("code", "id"))
         sector_ids = dict(Sector.objects.values_list("slug", "id"))
@@ -443,8 +457,13 @@ def import_member_list(
             if r.sectors:
                 org.sectors.add(*[sector_ids[s] for s in r.sectors])
             touched.append(org)
+            if r.contact_email:
+                contacts.append((r.line, org, r.contact_email))
         refresh_search_text([o.pk for o in touched])
         stats = {"rows": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
+        if contacts:
+            column = mapping.get("contact_email", "contact_email")
+            stats.update(_invite_contacts(contacts, actor, language, problems, column))
         return stats, problems.warnings
 
     try:
@@ -454,7 +473,41 @@ def import_member_list(
     except ValidationError as exc:
         err = RowError(file_path.name, None, None, "; ".join(exc.messages))
         return MemberImportResult(False, False, [err], [], {})
-    return MemberImportResult(True, False, [], [], res.stats, res.run_id)
+    warnings = [RowError(**note) for note in res.report]
+    return MemberImportResult(True, False, [], warnings, res.stats, res.run_id)
+
+
+def _invite_contacts(
+    contacts: list[tuple[int, Organisation, str]],
+    actor: Any,
+    language: str,
+    problems: Problems,
+    column: str,
+) -> dict[str, int]:
+    """Invite each row's contact as editor, unless they already act for it or are invited;
+    organisations the importer does not manage get a warning, not an invitation."""
+    from alpsbio.accounts import invitations
+    from alpsbio.accounts.models import AccessInvitation, OrganisationRole
+
+    invited = already = 0
+    for line, org, email in contacts:
+        if (
+            OrganisationRole.objects.filter(organisation=org, user__email__iexact=email).exists()
+            or AccessInvitation.objects.filter(
+                organisation=org, email=email, accepted_at__isnull=True
+            ).exists()
+        ):
+            already += 1
+        elif invitations.can_manage_access(actor, org):
+            invitations.invite(org, email, "editor", actor, language)
+            invited += 1
+        else:
+            problems.warning(
+                line,
+                column,
+                f"{email} not invited: only the organisation's cluster managers invite its people",
+            )
+    return {"invited": invited, "already_invited_or_active": already}
 
 
 # --- Staging uploads for the three-step web flow ----------------------------------------------
@@ -498,10 +551,14 @@ def staged_preview(token: str, actor: Any = None) -> Preview:
 
 
 def import_staged(
-    token: str, mapping: dict[str, str], actor: Any = None, dry_run: bool = False
+    token: str,
+    mapping: dict[str, str],
+    actor: Any = None,
+    dry_run: bool = False,
+    language: str = "en",
 ) -> MemberImportResult:
     path = _staged_path(token)
-    result = import_member_list(path, mapping, actor=actor, dry_run=dry_run)
+    result = import_member_list(path, mapping, actor=actor, dry_run=dry_run, language=language)
     if result.ok and not dry_run:
         path.unlink(missing_ok=True)
     return result

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             self.stderr.write(str(err))
         if not result.ok:
             raise CommandError(f"rejected: {len(result.errors)} problem(s); nothing was written")
+        for note in result.warnings[:100]:
+            self.stderr.write(f"warning: {note}")
         if not options["quiet"]:
             self.stdout.write(
                 self.style.SUCCESS(("valid: " if result.dry_run else "imported: ") + result.summary)
