@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,9 +14,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from alpsbio.core.i18n import language
+from alpsbio.core.links import absolute
 from alpsbio.events.models import B2BProfile, Event, Meeting, MeetingRequest, Registration
-
-SITE_URL = getattr(settings, "ALPSBIO_SITE_URL", "http://localhost:8000")
 
 
 def _send(template: str, context: dict[str, object], to: str, lang: str) -> None:
@@ -38,8 +36,8 @@ def send_registration_email(registration_id: int, kind: str) -> bool:
     if reg is None or not reg.user.email:
         return False
     with language(reg.language):
-        url = SITE_URL + reverse("events:detail", args=[reg.event.slug])
-        agenda = SITE_URL + reverse("events:ical_agenda", args=[reg.agenda_token])
+        url = absolute(reverse("events:detail", args=[reg.event.slug]))
+        agenda = absolute(reverse("events:ical_agenda", args=[reg.agenda_token]))
     _send(
         "registration",
         {"reg": reg, "event": reg.event, "kind": kind, "url": url, "agenda_url": agenda},
@@ -62,7 +60,7 @@ def send_request_email(request_id: int) -> bool:
         return False
     reg = req.recipient.registration
     with language(reg.language):
-        url = SITE_URL + reverse("events:b2b_requests", args=[req.session.event.slug])
+        url = absolute(reverse("events:b2b_requests", args=[req.session.event.slug]))
     _send(
         "meeting_request",
         {"req": req, "event": req.session.event, "url": url},
@@ -102,7 +100,7 @@ def send_meeting_cancelled_email(meeting_id: int, profile_id: int, reason: str =
         return False
     event = meeting.session.event
     with language(reg.language):
-        url = SITE_URL + reverse("events:agenda", args=[event.slug])
+        url = absolute(reverse("events:agenda", args=[event.slug]))
         starts = timezone.localtime(meeting.slot.starts_at)
     _send(
         "meeting_cancelled",
@@ -130,8 +128,8 @@ def send_agenda_emails(session_id: int) -> int:
         if not reg.user.email:
             continue
         with language(reg.language):
-            url = SITE_URL + reverse("events:agenda", args=[profile.session.event.slug])
-            ical = SITE_URL + reverse("events:ical_agenda", args=[reg.agenda_token])
+            url = absolute(reverse("events:agenda", args=[profile.session.event.slug]))
+            ical = absolute(reverse("events:ical_agenda", args=[reg.agenda_token]))
         _send(
             "agenda",
             {"reg": reg, "event": profile.session.event, "url": url, "ical_url": ical},
@@ -157,7 +155,7 @@ def send_event_reminders(event_id: int) -> int:
     )
     for reg in regs:
         with language(reg.language):
-            url = SITE_URL + reverse("events:detail", args=[event.slug])
+            url = absolute(reverse("events:detail", args=[event.slug]))
         _send("reminder", {"reg": reg, "event": event, "url": url}, reg.user.email, reg.language)
     mark_reminder_sent(r.pk for r in regs)
     return len(regs)

@@ -20,6 +20,7 @@ from django_tasks import task
 
 from alpsbio.accounts.models import OrganisationRole, User
 from alpsbio.core.i18n import language
+from alpsbio.core.links import absolute
 from alpsbio.matching import services
 from alpsbio.matching.models import (
     ExpressionOfInterest,
@@ -34,11 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("alpsbio.matching")
 FOLLOW_UP_SALT = "alpsbio.matching.follow-up"
 UNSUBSCRIBE_SALT = "alpsbio.matching.unsubscribe"
-
-
-def absolute(path: str) -> str:
-    base = str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
-    return base + path
 
 
 def follow_up_token(follow_up_id: int, user_id: int) -> str:

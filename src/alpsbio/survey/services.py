@@ -11,14 +11,12 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from alpsbio.core.audit import record
 from alpsbio.core.i18n import LANGUAGE_CODES, clean_translations
+from alpsbio.core.links import site_url
 from alpsbio.directory.models import Organisation
 from alpsbio.survey import permissions
 from alpsbio.survey.models import (
@@ -1334,12 +1333,6 @@ def invitation_link(inv: Invitation) -> str:
     with translation.override(inv.language):
         path = reverse("survey:respond", args=[inv.token])
     return f"{site_url()}{path}"
-
-
-def site_url() -> str:
-    """The public address of the platform for links in e-mails (``ALPSBIO_SITE_URL``)."""
-    base = getattr(settings, "ALPSBIO_SITE_URL", "") or os.environ.get("ALPSBIO_SITE_URL", "")
-    return (base or "http://localhost:8000").rstrip("/")
 
 
 def _send_mail(inv: Invitation, kind: str) -> bool:
