@@ -167,6 +167,8 @@ def remove_role(grant: OrganisationRole, actor: Any) -> None:
         summary=f"{grant.user} {grant.role} {grant.organisation_id}",
     )
     grant.delete()
+    if grant.user_id == getattr(actor, "pk", None):
+        permissions.forget_cached_roles(actor)
 
 
 @transaction.atomic
@@ -176,6 +178,8 @@ def change_role(grant: OrganisationRole, role: str, actor: Any) -> OrganisationR
         raise ValidationError({"role": [_("Choose member or organisation editor.")]})
     grant.role = role
     grant.save(update_fields=["role"])
+    if grant.user_id == getattr(actor, "pk", None):
+        permissions.forget_cached_roles(actor)
     audit.record("role.changed", grant, actor=actor, summary=f"{grant.user} {role}")
     return grant
 

@@ -76,6 +76,12 @@ def organisation_role(user: Any, org: Organisation) -> str | None:
     return cache.get(org.pk)
 
 
+def forget_cached_roles(user: Any) -> None:
+    """After a change to ``user``'s roles within a request, read them again on the next check."""
+    if hasattr(user, "_organisation_roles"):
+        del user._organisation_roles
+
+
 def can_edit_organisation(user: Any, org: Organisation) -> bool:
     if manages_organisation(user, org):
         return True

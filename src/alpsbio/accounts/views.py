@@ -156,17 +156,9 @@ def change_organisation_role(request: HttpRequest, org_id: int, user_id: int) ->
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The role was changed."))
-    if grant.user_id == request.user.pk and not _still_manages(request, org):
+    if not invitations.can_manage_access(request.user, org):
         return redirect("directory:detail", pk=org.pk)  # one gave up one's own editor role
     return redirect("accounts:organisation_access", org_id=org.pk)
-
-
-def _still_manages(request: HttpRequest, org: Organisation) -> bool:
-    return permissions.manages_organisation(request.user, org) or (
-        OrganisationRole.objects.filter(
-            user_id=int(request.user.pk or 0), organisation=org, role=OrganisationRole.Role.EDITOR
-        ).exists()
-    )
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:

@@ -148,6 +148,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participations = list(queries.organisation_projects(org)[:200])
     for part in participations:  # what the call's code means, where the reference knows it
         part.project.topic_title = call_topics.title_of(part.project.topic) or ""  # type: ignore[attr-defined]
+    can_manage_access = invitations.can_manage_access(request.user, org)
     people = [
         (p, permissions.visible_person_fields(request.user, p))
         for p in org.people.all().order_by("last_name")
@@ -161,10 +162,10 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_svg": _org_map(org),
         "can_edit": permissions.can_edit_organisation(request.user, org),
         "can_validate": permissions.can_validate_organisation(request.user, org),
-        "can_manage_access": invitations.can_manage_access(request.user, org),
+        "can_manage_access": can_manage_access,
         "may_request_access": org.is_active
-        and not permissions.organisation_role(request.user, org)
-        and not invitations.can_manage_access(request.user, org),
+        and not can_manage_access
+        and not permissions.organisation_role(request.user, org),
         "suggested_url": _optional_url("matching:suggested_partners", org.pk),
         "nace_codes": org.nace_codes.all(),
         "sectors": org.sectors.all(),
