@@ -424,3 +424,75 @@ def test_organisations_funded_under_the_same_call_say_which_call_in_words(
         "Financés au titre des mêmes sujets d'appel européens : Recovery technologies for metals and "
         "other minerals (SPIRE-07-2015); XYZ-99-2030" in epfl.reasons
     )
+
+
+def test_search_filters_narrow_by_country_type_kind_and_region(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    """One text, four liquid-biopsy profiles in three countries: each filter keeps exactly the
+    profiles it names, and every result says who it is (type, country, region)."""
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published")
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    hospital = make_opp(
+        org=orgs["hcl"],
+        kind="EX",
+        title={"en": "Liquid biopsy in the hospital: cancer diagnosis from blood samples"},
+        status="published",
+    )
+    swiss = make_opp(
+        org=orgs["epfl"],
+        kind="TO",
+        title={"en": "Microfluidic chips for liquid biopsy and tumour DNA sequencing"},
+        status="published",
+    )
+    q = "liquid biopsy cancer diagnosis tumour DNA"
+
+    def found(**filters: list[str]) -> set[int | None]:
+        chosen = queries.search_filters(**filters)
+        return {h.opp_id for h in queries.search_partners(q, filters=chosen)}
+
+    everything = found()
+    assert {offer.pk, request.pk, hospital.pk, swiss.pk} <= everything
+    assert found(countries=["it"]) == {request.pk}
+    assert found(countries=["FR"]) == {offer.pk, hospital.pk}
+    assert found(org_types=["hospital"]) == {hospital.pk}
+    assert found(kinds=["TO"]) == {offer.pk, swiss.pk}
+    assert found(kinds=["organisation"]) <= {None}  # organisations' own profiles only
+    assert found(regions=["CH0"]) == {swiss.pk}
+    # "member": the cluster's regions (FRK2, ITC4, CH01 in these fixtures), prefix-matched.
+    assert found(regions=["member"]) == {offer.pk, request.pk, hospital.pk, swiss.pk}
+    assert found(regions=["FRK2"], org_types=["university"]) == {offer.pk}
+
+    hit = next(h for h in queries.search_partners(q) if h.opp_id == request.pk)
+    assert (hit.org_type, hit.country, hit.region) == ("university", "IT", "ITC4")
+    assert hit.region_name and hit.org_type_label == "University"
+    assert hit.kind_label == "Technology request"
+
+
+def test_search_api_filters_and_field_errors(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    from django.test import Client
+
+    offer = make_opp(org=orgs["uga"], kind="TO", title=texts["offer"], status="published")
+    request = make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    api = Client()
+    q = "liquid biopsy tumour DNA sequencing"
+    both = api.get("/api/v1/matching/search", {"q": q}).json()
+    assert {offer.pk, request.pk} <= {r["opportunity_id"] for r in both}
+    only_it = api.get("/api/v1/matching/search", {"q": q, "country": ["IT", "AT"]}).json()
+    assert [r["opportunity_id"] for r in only_it] == [request.pk]
+    assert (only_it[0]["org_type"], only_it[0]["country"], only_it[0]["region"]) == (
+        "university",
+        "IT",
+        "ITC4",
+    )
+    offers = api.get("/api/v1/matching/search", {"q": q, "kind": "TO", "region": "member"}).json()
+    assert [r["opportunity_id"] for r in offers] == [offer.pk]
+    bad = api.get("/api/v1/matching/search", {"q": q, "type": "spaceship", "kind": "XX"})
+    assert bad.status_code == 422
+    assert {e["field"].split(".")[0] for e in bad.json()["errors"]} == {"type", "kind"}

@@ -144,6 +144,34 @@ def test_search_page_and_htmx_fragment(
     assert "Diagnostic moléculaire" in body
 
 
+def test_search_page_filters_and_their_errors(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    make_opp(org=orgs["uga"], title={"fr": texts["offer"]["fr"]}, status="published")
+    make_opp(org=orgs["unimi"], kind="TR", title=texts["request"], status="published")
+    client = client_for("anonymous")
+    url = reverse("matching:search")
+    q = "biopsia liquida tumori"
+    page = client.get(url, {"q": q}).content.decode()
+    # The filters offer the directory's countries and the cluster's regions.
+    assert '<option value="IT">' in page and '<option value="member">' in page
+    assert '<option value="FRK2">' in page
+    assert "Technology offer" in page and "Università degli Studi di Milano" in page
+    body = client.get(url, {"q": q, "country": "FR"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Diagnostic moléculaire" in body
+    assert "Università degli Studi di Milano" not in body
+    # Who each result is: its type, region and country.
+    assert "University · Rhône-Alpes, FR" in body
+    bad = client.get(url, {"q": q, "type": "spaceship", "country": "XX"})
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert 'id="id_type_errors"' in html and 'id="id_country_errors"' in html
+    assert "Diagnostic moléculaire" not in html  # no search on invalid filters
+
+
 def test_suggested_partners_fragment(
     client_for: Callable[[str], Client],
     orgs: dict[str, Organisation],

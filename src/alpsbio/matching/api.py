@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from alpsbio.api.auth import read_auth, write_auth
+from alpsbio.directory.api import OrgType
 from alpsbio.directory.models import Organisation
 from alpsbio.matching import index as match_index
 from alpsbio.matching import permissions, queries, services
@@ -149,6 +150,9 @@ class SuggestionOut(Schema):
     score_weights: dict[str, float] = Field(
         description="The weight of each part in the total: the cluster's matching policy."
     )
+    org_type: str = Field(description="The candidate organisation's type, e.g. hospital.")
+    country: str = Field(description="Its ISO country code.")
+    region: str = Field(description="Its NUTS-2 code, empty when not known.")
 
 
 def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
@@ -171,6 +175,9 @@ def _sugg_out(items: list[queries.ExplainedSuggestion]) -> list[dict[str, Any]]:
             "crosses_sector": s.crosses_sector,
             "score_parts": s.score_parts,
             "score_weights": s.score_weights,
+            "org_type": s.org_type,
+            "country": s.country,
+            "region": s.region,
         }
         for s in items
     ]
@@ -466,14 +473,32 @@ def suggestions(
     return _sugg_out(items)
 
 
+class PartnerSearchParams(Schema):
+    q: str = Field(
+        ..., min_length=1, max_length=500, description="The partner you need, in EN/FR/IT/DE."
+    )
+    limit: int = Field(20, ge=1, le=50)
+    country: list[str] = Field([], description="ISO country codes (any of them)")
+    region: list[str] = Field(
+        [], description="NUTS codes, any level, or 'member' for all of the cluster's regions"
+    )
+    type: list[OrgType] = Field([], description="Organisation types (any of them)")
+    kind: list[Literal["organisation", "TO", "TR", "BO", "BR", "RD", "EX"]] = Field(
+        [], description="'organisation' for organisations, or opportunity types"
+    )
+
+
 @router.get("/search", response=_SUGGESTIONS, auth=read_auth)
 def search(
-    request: HttpRequest,
-    q: str = Query(..., min_length=1, max_length=500),
-    limit: int = Query(20, ge=1, le=50),
+    request: HttpRequest, params: Query[PartnerSearchParams]
 ) -> list[dict[str, Any]] | HttpResponse:
+    filters = queries.search_filters(
+        countries=params.country, org_types=params.type, kinds=params.kind, regions=params.region
+    )
     try:
-        items = queries.search_partners(q, limit=limit, lang=get_language())
+        items = queries.search_partners(
+            params.q, limit=params.limit, lang=get_language(), filters=filters
+        )
     except match_index.IndexNotReady as exc:
         return _preparing(exc)
     return _sugg_out(items)

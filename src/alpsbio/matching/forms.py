@@ -137,11 +137,51 @@ class FollowUpForm(forms.Form):
 
 
 class SearchForm(forms.Form):
+    """Free text plus filters; the country and region choices come from the directory."""
+
     q = forms.CharField(
         label=_("Describe the partner you need, in English, French, Italian or German"),
         max_length=500,
         required=False,
     )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type of organisation"),
+        required=False,
+        choices=[("", _("Any type")), *OrganisationType.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("Results"),
+        required=False,
+        choices=[
+            ("", _("Organisations and profiles")),
+            ("organisation", _("Organisations only")),
+            *OpportunityType.choices,
+        ],
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        countries: list[tuple[str, str]],
+        regions: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        country, region = self.fields["country"], self.fields["region"]
+        assert isinstance(country, forms.ChoiceField) and isinstance(region, forms.ChoiceField)
+        country.choices = [("", _("Any country")), *countries]
+        region.choices = [
+            ("", _("Anywhere")),
+            ("member", _("In the cluster's regions")),
+            *regions,
+        ]
+
+    @property
+    def has_filters(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(k) for k in ("country", "region", "type", "kind"))
 
 
 class PreferenceForm(forms.Form):

@@ -717,6 +717,35 @@ class Suggestion:
     score: float
     reasons: dict[str, Any]
     is_demo: bool = False
+    # Who the candidate is, for the reader to judge at a glance (type, country, NUTS code).
+    org_type: str = ""
+    country: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a partner search is narrowed to; an empty facet means any, given facets all apply."""
+
+    countries: frozenset[str] = frozenset()  # ISO codes
+    org_types: frozenset[str] = frozenset()  # OrganisationType values
+    kinds: frozenset[str] = frozenset()  # "" for organisations, else opportunity types
+    regions: tuple[str, ...] = ()  # NUTS codes, any level: a prefix match
+
+    def mask(
+        self, countries: np.ndarray, types: np.ndarray, kinds: np.ndarray, regions: np.ndarray
+    ) -> np.ndarray:
+        keep = np.ones(len(countries), dtype=bool)
+        if self.countries:
+            keep &= np.isin(countries, list(self.countries))
+        if self.org_types:
+            keep &= np.isin(types, list(self.org_types))
+        if self.kinds:
+            keep &= np.isin(kinds, list(self.kinds))
+        if self.regions:
+            prefixes = tuple(self.regions)
+            keep &= np.fromiter((str(r).startswith(prefixes) for r in regions), bool, len(regions))
+        return keep
 
 
 def policy_from_db() -> PolicyWeights:
@@ -772,6 +801,9 @@ class MatchIndex:
         self.is_org = np.zeros(0, dtype=bool)
         self.has_text = np.zeros(0, dtype=bool)
         self.kinds = np.zeros(0, dtype=object)
+        self.countries = np.zeros(0, dtype=object)
+        self.org_types = np.zeros(0, dtype=object)
+        self.regions = np.zeros(0, dtype=object)
         self.has_vec = np.zeros(0, dtype=bool)  # a vector, and a text that is more than a name
         self.described = np.zeros(0, dtype=bool)
         self.graph_pos = np.zeros(0, dtype=np.int64)
@@ -896,6 +928,9 @@ class MatchIndex:
         self.is_org = np.array([p.opp_id is None for p in ps], dtype=bool)
         self.has_text = np.array([bool(p.text) for p in ps], dtype=bool)
         self.kinds = np.array([p.kind for p in ps], dtype=object)
+        self.countries = np.array([p.country for p in ps], dtype=object)
+        self.org_types = np.array([p.org_type for p in ps], dtype=object)
+        self.regions = np.array([p.region for p in ps], dtype=object)
         self.described = np.array([_describes(p) for p in ps], dtype=bool)
         self.has_vec = (
             np.any(self.E != 0, axis=1) & self.described
@@ -1070,6 +1105,9 @@ class MatchIndex:
             for row, prof in zip(rows, changed, strict=True):
                 self.has_text[row] = bool(prof.text)
                 self.kinds[row] = prof.kind
+                self.countries[row] = prof.country
+                self.org_types[row] = prof.org_type
+                self.regions[row] = prof.region
                 self.described[row] = _describes(prof)
                 if self.E.shape[1]:
                     self.has_vec[row] = bool(np.any(self.E[row])) and self.described[row]
@@ -1292,6 +1330,9 @@ class MatchIndex:
                     score,
                     reasons,
                     cand.is_demo,
+                    cand.org_type,
+                    cand.country,
+                    cand.region,
                 )
             )
         return out
@@ -1341,8 +1382,15 @@ class MatchIndex:
         return self._rank(source, text, graph, allowed, limit)
 
     @_guarded
-    def search(self, query: str, limit: int = 20, org_id: int | None = None) -> list[Suggestion]:
-        """Free text in any of the four languages against organisations and published profiles."""
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        org_id: int | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[Suggestion]:
+        """Free text in any of the four languages against organisations and published profiles,
+        among those the filters let through."""
         if not query.strip() or not self.profiles:
             return []
         q_tfidf = self.tfidf.embed_sparse([query]) if self.tfidf is not None else None
@@ -1373,6 +1421,8 @@ class MatchIndex:
         text[named] = 1.0
         allowed = self.has_text & (self.org_of != (org_id or 0))
         allowed &= text > 0.02
+        if filters is not None:
+            allowed &= filters.mask(self.countries, self.org_types, self.kinds, self.regions)
         # An organisation's own profile and its expertise profile describe the same thing: show
         # the better of the two only. Offers, requests and partner searches stay separate.
         results, seen = [], set()

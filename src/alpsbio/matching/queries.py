@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,13 +11,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alpsbio.accounts import permissions as base
-from alpsbio.directory.models import Network, Organisation
+from alpsbio.directory.models import Network, Organisation, OrganisationType, Region
 from alpsbio.matching import index as match_index
 from alpsbio.matching import permissions
 from alpsbio.matching.models import (
     ExpressionOfInterest,
     Opportunity,
     OpportunityStatus,
+    OpportunityType,
     OutcomeFollowUp,
 )
 
@@ -116,15 +118,42 @@ class ExplainedSuggestion:
     # The engine's score parts (each in [0, 1]) and their weighted ``total``, and the weights.
     score_parts: dict[str, float] = field(default_factory=dict)
     score_weights: dict[str, float] = field(default_factory=dict)
+    # Who the candidate is: organisation type, country code, NUTS-2 code and its name.
+    org_type: str = ""
+    country: str = ""
+    region: str = ""
+    region_name: str = ""
+
+    @property
+    def org_type_label(self) -> str:
+        return str(OrganisationType(self.org_type).label) if self.org_type in _TYPES else ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(OpportunityType(self.kind).label) if self.kind in _KINDS else ""
+
+
+_TYPES = frozenset(OrganisationType.values)
+_KINDS = frozenset(OpportunityType.values)
+
+
+def _region_names(codes: set[str]) -> dict[str, str]:
+    regions = Region.objects.filter(code__in=codes).only(
+        "code", "name", "name_latin", "member_label"
+    )
+    return {r.code: r.display_name for r in regions}
 
 
 def _explained(
     source_key: str, items: list[match_index.Suggestion], lang: str | None
 ) -> list[ExplainedSuggestion]:
     labels = match_index.labels_for(source_key, items, lang)
+    nuts2 = {s.region[:4] for s in items if len(s.region) >= 4}
+    region_names = _region_names(nuts2) if nuts2 else {}
     out = []
     for s in items:
         e = match_index.explain(source_key, s, lang, labels)
+        region = s.region[:4] if len(s.region) >= 4 else ""
         out.append(
             ExplainedSuggestion(
                 key=s.key,
@@ -144,6 +173,10 @@ def _explained(
                 summary=e["summary"],
                 score_parts=dict(s.reasons.get("score_parts", {})),
                 score_weights=dict(s.reasons.get("score_weights", {})),
+                org_type=s.org_type,
+                country=s.country,
+                region=region,
+                region_name=region_names.get(region, ""),
             )
         )
     return out
@@ -167,16 +200,70 @@ def opportunity_matches(
     return _explained(f"opp:{opp_id}", idx.opportunity_matches(opp_id, limit), lang)
 
 
+MEMBER_REGIONS = "member"  # the region filter's value for "in any of the cluster's regions"
+
+
+def search_filters(
+    countries: Sequence[str] = (),
+    org_types: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    regions: Sequence[str] = (),
+) -> match_index.SearchFilters:
+    """The index's filters from what a user chose; ``organisation`` stands for an organisation's
+    own profile among the kinds, ``member`` for all of the cluster's regions."""
+    codes: list[str] = []
+    for r in regions:
+        if r == MEMBER_REGIONS:
+            codes += member_region_codes()
+        else:
+            codes.append(r.upper())
+    return match_index.SearchFilters(
+        countries=frozenset(c.upper() for c in countries),
+        org_types=frozenset(org_types),
+        kinds=frozenset("" if k == "organisation" else k for k in kinds),
+        regions=tuple(sorted(set(codes))),
+    )
+
+
+def search_country_choices() -> list[tuple[str, str]]:
+    """Countries that have organisations in the directory, by name (NUTS level 0 when known)."""
+    codes = set(
+        Organisation.objects.filter(is_active=True)
+        .exclude(country_code="")
+        .values_list("country_code", flat=True)
+        .distinct()
+    )
+    names = {
+        r.code: r.display_name
+        for r in Region.objects.filter(level=0).only("code", "name", "name_latin", "member_label")
+    }
+    # NUTS spells Greece EL; the directory keeps ISO codes.
+    names.setdefault("GR", names.get("EL", "GR"))
+    return sorted(((c, names.get(c, c)) for c in codes), key=lambda c: c[1].casefold())
+
+
+def member_region_choices() -> list[tuple[str, str]]:
+    """The cluster's regions, a member region inside another (Oberbayern in Bayern) left out."""
+    regions = Region.objects.filter(is_member=True).exclude(parent__is_member=True)
+    return [(r.code, f"{r.display_name} ({r.code})") for r in regions.order_by("code")]
+
+
+def member_region_codes() -> list[str]:
+    """The cluster's regions as NUTS prefixes (a member NUTS-1 region covers its NUTS-2 ones)."""
+    return list(Region.objects.filter(is_member=True).values_list("code", flat=True))
+
+
 def search_partners(
     query: str,
     limit: int = 20,
     lang: str | None = None,
     org_id: int | None = None,
     wait: bool | None = None,
+    filters: match_index.SearchFilters | None = None,
 ) -> list[ExplainedSuggestion]:
     idx = match_index.get_index(wait)
     return _explained(
-        f"org:{org_id}" if org_id else "query", idx.search(query, limit, org_id), lang
+        f"org:{org_id}" if org_id else "query", idx.search(query, limit, org_id, filters), lang
     )
 
 

@@ -309,15 +309,26 @@ def outcome_report(request: HttpRequest) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    form = forms.SearchForm(request.GET or None)
+    form = forms.SearchForm(
+        request.GET or None,
+        countries=queries.search_country_choices(),
+        regions=queries.member_region_choices(),
+    )
     results: list[Any] = []
     q = ""
     pending = False
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
+            data = form.cleaned_data
+            filters = queries.search_filters(
+                countries=[data["country"]] if data["country"] else [],
+                org_types=[data["type"]] if data["type"] else [],
+                kinds=[data["kind"]] if data["kind"] else [],
+                regions=[data["region"]] if data["region"] else [],
+            )
             try:
-                results = queries.search_partners(q, limit=20, lang=get_language())
+                results = queries.search_partners(q, limit=20, lang=get_language(), filters=filters)
             except match_index.IndexNotReady:
                 pending = True
     template = (
