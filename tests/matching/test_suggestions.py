@@ -467,7 +467,8 @@ def test_search_filters_narrow_by_country_type_kind_and_region(
 
     hit = next(h for h in queries.search_partners(q) if h.opp_id == request.pk)
     assert (hit.org_type, hit.country, hit.region) == ("university", "IT", "ITC4")
-    assert hit.region_name and hit.org_type_label == "University"
+    assert hit.region_name
+    assert hit.org_type_label == "University"
     assert hit.kind_label == "Technology request"
 
 

@@ -157,9 +157,11 @@ def test_search_page_filters_and_their_errors(
     q = "biopsia liquida tumori"
     page = client.get(url, {"q": q}).content.decode()
     # The filters offer the directory's countries and the cluster's regions.
-    assert '<option value="IT">' in page and '<option value="member">' in page
+    assert '<option value="IT">' in page
+    assert '<option value="member">' in page
     assert '<option value="FRK2">' in page
-    assert "Technology offer" in page and "Università degli Studi di Milano" in page
+    assert "Technology offer" in page
+    assert "Università degli Studi di Milano" in page
     body = client.get(url, {"q": q, "country": "FR"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Diagnostic moléculaire" in body
     assert "Università degli Studi di Milano" not in body
@@ -168,7 +170,8 @@ def test_search_page_filters_and_their_errors(
     bad = client.get(url, {"q": q, "type": "spaceship", "country": "XX"})
     assert bad.status_code == 200
     html = bad.content.decode()
-    assert 'id="id_type_errors"' in html and 'id="id_country_errors"' in html
+    assert 'id="id_type_errors"' in html
+    assert 'id="id_country_errors"' in html
     assert "Diagnostic moléculaire" not in html  # no search on invalid filters
 
 

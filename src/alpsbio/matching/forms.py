@@ -170,7 +170,8 @@ class SearchForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         country, region = self.fields["country"], self.fields["region"]
-        assert isinstance(country, forms.ChoiceField) and isinstance(region, forms.ChoiceField)
+        assert isinstance(country, forms.ChoiceField)
+        assert isinstance(region, forms.ChoiceField)
         country.choices = [("", _("Any country")), *countries]
         region.choices = [
             ("", _("Anywhere")),

@@ -54,6 +54,27 @@ def test_search_in_another_language_and_the_score_explained(
     assert "Nothing found" in page.locator("#search-results").inner_text()
 
 
+def test_choosing_a_filter_narrows_the_results_in_place(
+    live_server: Any, page: Any, published: dict[str, Opportunity]
+) -> None:
+    offer, request = published["offer"], published["request"]
+    page.goto(f"{live_server.url}/fr/opportunities/search/")
+    page.fill("#id_q", "liquid biopsy tumour DNA sequencing")
+    page.press("#id_q", "Enter")
+    page.wait_for_selector(f"#search-results a[href$='/opportunities/{request.pk}/']")
+    assert page.locator(f"#search-results a[href$='/opportunities/{offer.pk}/']").count() == 1
+    # Choosing a country re-runs the search without a click; the URL keeps the choice.
+    page.select_option("#id_country", "IT")
+    page.wait_for_selector(
+        f"#search-results a[href$='/opportunities/{offer.pk}/']", state="detached"
+    )
+    assert "country=IT" in page.url
+    who = page.locator("#search-results li.result p.who").all_inner_texts()
+    assert who
+    assert all(line.endswith("Lombardia, IT") for line in who)
+    assert "Demande technologique · Université · Lombardia, IT" in who
+
+
 def test_suggested_partners_load_on_the_organisation_page(
     live_server: Any, page: Any, orgs: dict[str, Organisation], published: dict[str, Opportunity]
 ) -> None:
