@@ -36,3 +36,14 @@ def test_server_error_page_needs_no_context() -> None:
     html = render_to_string("500.html")
     assert "Something went wrong on our side" in html
     assert 'lang="de"' in html
+
+
+@pytest.mark.django_db
+def test_a_stale_form_says_what_happened() -> None:
+    resp = Client(enforce_csrf_checks=True).post(
+        "/it/accounts/login/", {"username": "x", "password": "y"}
+    )
+    assert resp.status_code == 403
+    body = resp.content.decode()
+    assert '<html lang="it">' in body
+    assert "Il modulo non è stato inviato" in body
