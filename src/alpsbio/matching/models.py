@@ -115,6 +115,8 @@ class Opportunity(TimeStamped):
         help_text=_("Country codes (FR) or NUTS codes (ITC4); empty means anywhere."),
     )
     expires_on = models.DateField(_("expires on"))
+    # The expiry date the editors were reminded of: a renewal (a new date) earns a new reminder.
+    expiry_reminded_for = models.DateField(null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     reviewed_by = models.ForeignKey(

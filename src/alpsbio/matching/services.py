@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from alpsbio.matching.models import (
 )
 
 DEFAULT_VALIDITY_DAYS = 365
+EXPIRY_NOTICE_DAYS = 14  # editors are reminded this many days before a profile expires
 MAX_VALIDITY_DAYS = 2 * 365
 EDITABLE_FIELDS = (
     "kind",
@@ -325,7 +327,8 @@ def renew_opportunity(actor: Any, opp: Opportunity, until: dt.date | None = None
 
 @transaction.atomic
 def expire_opportunities(today: dt.date | None = None) -> list[int]:
-    """Expire every published profile whose expiry date has passed (the daily task)."""
+    """Expire every published profile whose expiry date has passed (the daily task); its
+    editors are told, with the way to renew it."""
     today = today or timezone.localdate()
     due = list(
         Opportunity.objects.select_for_update().filter(
@@ -336,6 +339,30 @@ def expire_opportunities(today: dt.date | None = None) -> list[int]:
         opp.status = OpportunityStatus.EXPIRED
         opp.save(update_fields=["status", "updated_at"])
         audit.record("opportunity.expired", opp, summary=f"expired {opp.expires_on}")
+        _enqueue("notify_opportunity_expired", opp.pk)
+    return [o.pk for o in due]
+
+
+@transaction.atomic
+def remind_expiring_opportunities(
+    today: dt.date | None = None, days: int = EXPIRY_NOTICE_DAYS
+) -> list[int]:
+    """Remind the editors of each published profile that expires within ``days`` (the daily
+    task), once per expiry date: renewing sets a new date, which earns a new reminder."""
+    today = today or timezone.localdate()
+    due = list(
+        Opportunity.objects.select_for_update()
+        .filter(
+            status=OpportunityStatus.PUBLISHED,
+            expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=days),
+        )
+        .exclude(expiry_reminded_for=F("expires_on"))
+    )
+    for opp in due:
+        opp.expiry_reminded_for = opp.expires_on
+        opp.save(update_fields=["expiry_reminded_for"])
+        _enqueue("notify_opportunity_expiring", opp.pk)
     return [o.pk for o in due]
 
 

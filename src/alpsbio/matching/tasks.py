@@ -1,6 +1,7 @@
 """Background work of the matching app (django-tasks). Tasks take IDs and load inside the worker.
 
-Scheduled ones (``expire_opportunities_daily``, ``ask_follow_ups_daily``, ``send_weekly_digests``)
+Scheduled ones (``expire_opportunities_daily``, ``remind_expiring_daily``, ``ask_follow_ups_daily``,
+``send_weekly_digests``)
 are enqueued by ``alpsbio matching_cron daily|weekly`` from cron or a systemd timer.
 """
 
@@ -200,12 +201,28 @@ def notify_opportunity_submitted(opportunity_id: int) -> int:
 
 @task()
 def notify_opportunity_reviewed(opportunity_id: int) -> int:
+    return _notify_editors(opportunity_id, "reviewed")
+
+
+def _notify_editors(opportunity_id: int, template: str) -> int:
     opp = Opportunity.objects.select_related("organisation").get(pk=opportunity_id)
     url = absolute(reverse("matching:detail", args=[opp.pk]))
     editors = _editors(opp.organisation_id)
     for user in editors:
-        _mail(user, "reviewed", {"opp": opp, "url": url})
+        _mail(user, template, {"opp": opp, "url": url})
     return len(editors)
+
+
+@task()
+def notify_opportunity_expiring(opportunity_id: int) -> int:
+    """Remind the editors before a published profile expires, with the page to renew it."""
+    return _notify_editors(opportunity_id, "expiring")
+
+
+@task()
+def notify_opportunity_expired(opportunity_id: int) -> int:
+    """Tell the editors a profile has expired: no longer shown or matched until renewed."""
+    return _notify_editors(opportunity_id, "expired")
 
 
 @task()
@@ -252,6 +269,11 @@ def send_follow_up(follow_up_id: int) -> int:
 @task()
 def expire_opportunities_daily() -> int:
     return len(services.expire_opportunities())
+
+
+@task()
+def remind_expiring_daily() -> int:
+    return len(services.remind_expiring_opportunities())
 
 
 @task()

@@ -1,6 +1,7 @@
 """Enqueue the matching app's scheduled tasks; run from cron or a systemd timer.
 
-alpsbio matching_cron daily    # expire past-due profiles, ask due follow-ups, refresh snapshot
+alpsbio matching_cron daily    # expire past-due profiles, remind of expiring ones, ask due
+                               # follow-ups, refresh snapshot
 alpsbio matching_cron weekly   # e-mail the digest of new matches
 alpsbio matching_cron embed    # embed every profile not cached for the current model
 alpsbio matching_cron embed --now [--processes N]   # the same here, on every core (after an import)
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         if which == "daily":
             names = [
                 tasks.expire_opportunities_daily.enqueue().id,
+                tasks.remind_expiring_daily.enqueue().id,
                 tasks.ask_follow_ups_daily.enqueue().id,
                 tasks.refresh_index_snapshot.enqueue(False).id,
             ]
