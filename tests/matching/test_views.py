@@ -204,6 +204,45 @@ def test_dashboard_panel_shows_suggestions(
     assert "Suggested partners for" in body
 
 
+def test_dashboard_lists_what_waits_for_the_editor(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    personas: dict[str, Any],
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from alpsbio.accounts.models import OrganisationRole
+    from alpsbio.matching import services
+
+    today = timezone.localdate()
+    returned = make_opp(status="returned", title={"en": "Returned profile"})
+    expiring = make_opp(status="published", title={"en": "Expiring profile"})
+    Opportunity.objects.filter(pk=expiring.pk).update(expires_on=today + dt.timedelta(days=5))
+    later = make_opp(status="published", title={"en": "Profile valid for months"})
+    answered = make_opp(status="published", title={"en": "Answered profile"})
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+    eoi = services.express_interest(
+        personas["outsider"], answered, orgs["unimi"], "We sequence tumour DNA in Milan."
+    )
+    body = client_for("editor").get(reverse("accounts:dashboard")).content.decode()
+    assert "Waiting for you" in body
+    assert f'href="/en/opportunities/{returned.pk}/">Returned profile</a>' in body
+    assert "returned by the cluster manager" in body
+    assert f'href="/en/opportunities/{expiring.pk}/">Expiring profile</a>' in body
+    assert "renew it if it is still current" in body
+    assert f"/en/opportunities/interest/{eoi.pk}/" in body
+    assert "Università degli Studi di Milano is interested in “Answered profile”" in body
+    assert later.display_title not in body.split("Waiting for you")[1].split("</ul>")[0]
+    # A plain member of the organisation has nothing to act on: no list.
+    assert (
+        "Waiting for you"
+        not in client_for("member").get(reverse("accounts:dashboard")).content.decode()
+    )
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

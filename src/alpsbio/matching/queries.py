@@ -293,6 +293,46 @@ def new_matches_for_user(
     return out[:limit]
 
 
+@dataclass
+class ToDo:
+    """A profile or an expression of interest waiting for the user to act."""
+
+    opportunity: Opportunity
+    what: str  # "returned", "expiring", "expired" or "answer"
+    eoi: ExpressionOfInterest | None = None
+
+
+def editor_to_dos(user: Any, today: dt.date | None = None, limit: int = 10) -> list[ToDo]:
+    """What an editor should act on, oldest first within each kind: profiles returned by the
+    cluster manager, published ones expiring within the reminder window or expired in the last
+    90 days, and expressions of interest still waiting for an answer."""
+    from alpsbio.matching.services import EXPIRY_NOTICE_DAYS
+
+    today = today or timezone.localdate()
+    orgs = permissions.editor_organisations(user).values("pk")
+    mine = Opportunity.objects.filter(organisation_id__in=orgs).select_related("organisation")
+    out = [ToDo(o, "returned") for o in mine.filter(status=OpportunityStatus.RETURNED)[:limit]]
+    expiring = mine.filter(
+        status=OpportunityStatus.PUBLISHED,
+        expires_on__lte=today + dt.timedelta(days=EXPIRY_NOTICE_DAYS),
+    ).order_by("expires_on")
+    out += [ToDo(o, "expiring") for o in expiring[:limit]]
+    expired = mine.filter(
+        status=OpportunityStatus.EXPIRED, expires_on__gte=today - dt.timedelta(days=90)
+    ).order_by("-expires_on")
+    out += [ToDo(o, "expired") for o in expired[:limit]]
+    waiting = (
+        ExpressionOfInterest.objects.filter(
+            opportunity__organisation_id__in=orgs,
+            status=ExpressionOfInterest.Status.PENDING,
+        )
+        .select_related("opportunity__organisation", "organisation")
+        .order_by("created_at")
+    )
+    out += [ToDo(e.opportunity, "answer", e) for e in waiting[:limit]]
+    return out[:limit]
+
+
 # --- Reports and indicators -------------------------------------------------------------------
 
 

@@ -397,6 +397,7 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
     if not orgs:
         return None
     lang = get_language()
+    to_dos = queries.editor_to_dos(user)
     follow_ups = [
         {"fu": fu, "token": tasks.follow_up_token(fu.pk, int(str(user.pk)))}
         for fu in queries.pending_follow_ups(user)[:10]
@@ -419,4 +420,5 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
         "new_matches": new_matches,
         "pending": pending,
         "follow_ups": follow_ups,
+        "to_dos": to_dos,
     }
