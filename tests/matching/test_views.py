@@ -243,6 +243,36 @@ def test_dashboard_lists_what_waits_for_the_editor(
     )
 
 
+def test_profile_form_puts_the_readers_language_first_and_folds_empty_ones(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+) -> None:
+    import re
+
+    client = client_for("editor")
+    page = client.get("/fr/opportunities/new/").content.decode()
+    blocks = re.findall(r'<details class="lang-block"( open)?>\s*<summary>([^<]+)</summary>', page)
+    assert blocks == [(" open", "Français"), ("", "Anglais"), ("", "Italien"), ("", "Allemand")]
+    # The texts come before the details, under their own headings.
+    assert page.index("Ce que vous offrez ou cherchez") < page.index('name="keywords"')
+    assert "Vide : un an à partir d" in page
+    # Editing: a language that already has text opens too.
+    opp = make_opp(title={"en": "Liquid biopsy kit"})
+    page = client.get(f"/fr/opportunities/{opp.pk}/edit/").content.decode()
+    blocks = re.findall(r'<details class="lang-block"( open)?>\s*<summary>([^<]+)</summary>', page)
+    assert blocks[:2] == [(" open", "Français"), (" open", "Anglais")]
+    assert ("", "Italien") in blocks
+    # An error in a folded language opens it.
+    resp = client.post(
+        "/fr/opportunities/new/",
+        {"kind": "TO", "title_it": "x" * 201, "organisation": opp.organisation_id},
+    )
+    blocks = re.findall(
+        r'<details class="lang-block"( open)?>\s*<summary>([^<]+)</summary>', resp.content.decode()
+    )
+    assert (" open", "Italien") in blocks
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

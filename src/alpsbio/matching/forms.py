@@ -37,7 +37,10 @@ class OpportunityForm(forms.Form):
         label=_("Countries or regions sought (FR, ITC4, ...; empty: anywhere)"), required=False
     )
     expires_on = forms.DateField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: one year from today. At most two years ahead."),
     )
 
     def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
@@ -65,6 +68,34 @@ class OpportunityForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 5, "lang": lang}),
             )
+
+    TEXT_PARTS = ("title", "summary", "description")
+    HEAD_FIELDS = ("organisation", "kind")
+
+    def language_blocks(self, current: str) -> list[dict[str, Any]]:
+        """The texts per language, the reader's language first; a block opens when it is the
+        reader's, already has text, or has an error."""
+        order = sorted(LANGUAGE_CODES, key=lambda lang: lang != current)
+        blocks = []
+        for lang in order:
+            fields = [self[f"{part}_{lang}"] for part in self.TEXT_PARTS]
+            filled = any(f.value() for f in fields)
+            blocks.append(
+                {
+                    "lang": lang,
+                    "label": LANG_LABELS[lang],
+                    "fields": fields,
+                    "open": lang == current or filled or any(f.errors for f in fields),
+                }
+            )
+        return blocks
+
+    def head_fields(self) -> list[Any]:
+        return [self[name] for name in self.HEAD_FIELDS if name in self.fields]
+
+    def detail_fields(self) -> list[Any]:
+        texts = {f"{p}_{lang}" for p in self.TEXT_PARTS for lang in LANGUAGE_CODES}
+        return [self[n] for n in self.fields if n not in texts and n not in self.HEAD_FIELDS]
 
     @classmethod
     def initial_from(cls, opp: Opportunity) -> dict[str, Any]:

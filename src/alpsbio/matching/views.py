@@ -110,6 +110,15 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "matching/opportunity_detail.html", context)
 
 
+def _opportunity_form_page(
+    request: HttpRequest, form: forms.OpportunityForm, opp: Opportunity | None
+) -> HttpResponse:
+    blocks = form.language_blocks(get_language() or "en")
+    return render(
+        request, "matching/opportunity_form.html", {"form": form, "opp": opp, "blocks": blocks}
+    )
+
+
 @login_required
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     orgs = permissions.editor_organisations(request.user)
@@ -135,7 +144,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
             "organisation": request.GET.get("organisation") or (only[0] if len(only) == 1 else None)
         }
         form = forms.OpportunityForm(initial=initial, organisations=orgs)
-    return render(request, "matching/opportunity_form.html", {"form": form, "opp": None})
+    return _opportunity_form_page(request, form, None)
 
 
 @login_required
@@ -155,7 +164,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("matching:detail", opp.pk)
     else:
         form = forms.OpportunityForm(initial=forms.OpportunityForm.initial_from(opp))
-    return render(request, "matching/opportunity_form.html", {"form": form, "opp": opp})
+    return _opportunity_form_page(request, form, opp)
 
 
 _ACTIONS: dict[str, Callable[..., Opportunity]] = {

@@ -75,6 +75,29 @@ def test_choosing_a_filter_narrows_the_results_in_place(
     assert "Demande technologique · Université · Lombardia, IT" in who
 
 
+def test_an_editor_writes_a_profile_in_two_languages(
+    live_server: Any, page: Any, personas: dict[str, Any]
+) -> None:
+    _sign_in(page, live_server, personas["editor"])
+    page.goto(f"{live_server.url}/fr/opportunities/new/")
+    # The reader's language is open; the others are folded until asked for.
+    assert page.locator("#id_title_fr").is_visible()
+    assert not page.locator("#id_title_en").is_visible()
+    page.fill("#id_title_fr", "Biopsie liquide pour le suivi des cancers")
+    page.fill("#id_summary_fr", "Kit de dosage de l'ADN tumoral circulant, validé en clinique.")
+    page.locator("details.lang-block summary", has_text="Anglais").click()
+    page.fill("#id_title_en", "Liquid biopsy for cancer follow-up")
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_selector("text=Biopsie liquide pour le suivi des cancers")
+    opp = Opportunity.objects.get()
+    assert {k: v for k, v in opp.title.items() if v} == {
+        "fr": "Biopsie liquide pour le suivi des cancers",
+        "en": "Liquid biopsy for cancer follow-up",
+    }
+    assert opp.status == "draft"
+    assert page.url.endswith(f"/fr/opportunities/{opp.pk}/")
+
+
 def test_suggested_partners_load_on_the_organisation_page(
     live_server: Any, page: Any, orgs: dict[str, Organisation], published: dict[str, Opportunity]
 ) -> None:
