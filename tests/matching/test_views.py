@@ -273,6 +273,23 @@ def test_profile_form_puts_the_readers_language_first_and_folds_empty_ones(
     assert (" open", "Italien") in blocks
 
 
+def test_detail_names_the_partner_sought_and_the_places(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+) -> None:
+    opp = make_opp(
+        status="published",
+        partner_types=["hospital", "sme"],
+        partner_regions="ITC4, ch01, US",
+    )
+    page = client_for("anonymous").get(f"/it/opportunities/{opp.pk}/").content.decode()
+    assert "<dd>Ospedale, PMI</dd>" in page  # labels in the reader's language, not codes
+    # NUTS codes named (whatever case they were typed in); a code NUTS lacks stays a code.
+    assert "Lombardia (ITC4), " in page
+    assert "(CH01), US</dd>" in page
+    assert "<dd>Rhône-Alpes, FR</dd>" in page  # the owner's region, not only its country
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

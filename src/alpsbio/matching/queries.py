@@ -137,6 +137,16 @@ _TYPES = frozenset(OrganisationType.values)
 _KINDS = frozenset(OpportunityType.values)
 
 
+def organisation_type_labels(values: Sequence[str]) -> list[str]:
+    return [str(OrganisationType(v).label) if v in _TYPES else v for v in values]
+
+
+def place_names(codes: Sequence[str]) -> list[str]:
+    """Country or NUTS codes as "Lombardia (ITC4)"; a code the NUTS table lacks stays as it is."""
+    names = _region_names({c.upper() for c in codes})
+    return [f"{names[c.upper()]} ({c.upper()})" if c.upper() in names else c for c in codes]
+
+
 def _region_names(codes: set[str]) -> dict[str, str]:
     regions = Region.objects.filter(code__in=codes).only(
         "code", "name", "name_latin", "member_label"

@@ -106,6 +106,8 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "return_form": forms.ReturnForm(),
         "nace": list(opp.nace_codes.all()),
+        "sought_types": queries.organisation_type_labels(opp.partner_types or []),
+        "sought_regions": queries.place_names(opp.partner_regions or []),
     }
     return render(request, "matching/opportunity_detail.html", context)
 
