@@ -137,7 +137,22 @@ def test_interest_flow_and_contacts_via_api(
     accepted = _post(c, f"{BASE}/interests/{eoi['id']}/accept", {}, _token(personas["editor"]))
     assert accepted.json()["status"] == "accepted"
     seen = c.get(f"{BASE}/interests/{eoi['id']}", **responder).json()
-    assert seen["owner_contacts"][0]["email"] == "anne@example.org"
+    # The editor who accepted comes first, then the owner's contact persons who consented.
+    assert [p["email"] for p in seen["owner_contacts"]] == [
+        "editor@example.org",
+        "anne@example.org",
+    ]
+    assert seen["owner_contacts"][0]["role"] == "accepted it"
+    # The responder's side: whoever wrote the expression of interest.
+    assert seen["responder_contacts"] == [
+        {
+            "name": "outsider",
+            "email": "outsider@example.org",
+            "phone": "",
+            "job_title": "",
+            "role": "wrote it",
+        }
+    ]
     assert c.get(f"{BASE}/interests/{eoi['id']}", **_token(personas["member"])).status_code == 200
     assert (
         c.get(f"{BASE}/interests/{eoi['id']}", **_token(personas["manager_it"])).status_code == 403

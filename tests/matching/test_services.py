@@ -185,7 +185,10 @@ def test_contacts_shared_only_after_acceptance(
     services.accept_interest(personas["editor"], eoi)
     eoi.refresh_from_db()
     owner = queries.shared_contacts(personas["outsider"], eoi)["owner"]
-    assert owner == [{"name": "Anne Martin", "email": "anne@example.org"}]
+    assert owner == [
+        {"name": "editor", "email": "editor@example.org", "role": "accepted it"},
+        {"name": "Anne Martin", "email": "anne@example.org"},
+    ]
     assert queries.shared_contacts(personas["anonymous"], eoi)["owner"] == []
 
 

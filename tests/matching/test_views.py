@@ -125,6 +125,44 @@ def test_interest_accept_and_contacts_through_pages(
         client_for("anonymous").get(reverse("matching:eoi_detail", args=[eoi.pk])).status_code
         == 302
     )
+    # Both sides now see who to write to, even where no contact person consented in the
+    # directory: the responder sees the editor who accepted, the owner sees the author.
+    seen_by_responder = responder.get(reverse("matching:eoi_detail", args=[eoi.pk]))
+    assert 'href="mailto:editor@example.org"' in seen_by_responder.content.decode()
+    seen_by_owner = owner.get(reverse("matching:eoi_detail", args=[eoi.pk])).content.decode()
+    assert 'href="mailto:outsider@example.org"' in seen_by_owner
+    assert "(wrote it)" in seen_by_owner
+
+
+def test_an_actor_listed_in_the_directory_appears_once_with_its_details(
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    from django.utils import timezone
+
+    from alpsbio.directory.models import Person
+    from alpsbio.matching import queries, services
+
+    opp = make_opp(status="published")
+    Person.objects.create(
+        organisation=orgs["uga"],
+        first_name="Eda",
+        last_name="Torre",
+        email="Editor@example.org",
+        job_title="Technology transfer officer",
+        consent_given_at=timezone.now(),
+    )
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "A pilot in Milan?")
+    assert queries.shared_contacts(personas["editor"], eoi) == {"owner": [], "responder": []}
+    services.decide_interest(personas["editor"], eoi, accept=True)
+    eoi.refresh_from_db()
+    owner_side = queries.shared_contacts(personas["outsider"], eoi)["owner"]
+    assert len(owner_side) == 1
+    assert owner_side[0]["name"] == "Eda Torre"
+    assert owner_side[0]["job_title"] == "Technology transfer officer"
+    assert owner_side[0]["role"] == "accepted it"
 
 
 def test_search_page_and_htmx_fragment(

@@ -193,6 +193,9 @@ class ContactOut(Schema):
     email: str = ""
     phone: str = ""
     job_title: str = ""
+    role: str = Field(
+        "", description="For the person who acted: 'wrote it' or 'accepted it' (translated)."
+    )
 
 
 class InterestOut(Schema):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alpsbio.accounts import permissions as base
 from alpsbio.directory.models import Network, Organisation, OrganisationType, Region
@@ -67,17 +68,34 @@ def shared_contacts(user: Any, eoi: ExpressionOfInterest) -> dict[str, list[dict
     if not permissions.can_see_contacts(user, eoi):
         return {"owner": [], "responder": []}
 
-    def people(org: Organisation) -> list[dict[str, str]]:
+    def people(org: Organisation, actor: Any, role: str) -> list[dict[str, str]]:
+        # The person who acted comes first: writing the expression of interest, or accepting
+        # it, is agreeing to share one's name and address with the other side (both forms
+        # say so).
         rows = []
+        if actor is not None and actor.is_active and actor.email:
+            rows.append(
+                {
+                    "name": actor.get_full_name() or actor.username,
+                    "email": actor.email,
+                    "role": role,
+                }
+            )
         for p in org.people.filter(consent_given_at__isnull=False):
             row = {"name": f"{p.first_name} {p.last_name}"}
             for f in p.VISIBLE_FIELDS:
                 if p.field_visibility(f) != "private" and getattr(p, f):
                     row[f] = str(getattr(p, f))
+            if rows and row.get("email", "").lower() == rows[0]["email"].lower():
+                rows[0] = {**row, "role": role}  # the same person: the directory's fuller entry
+                continue
             rows.append(row)
         return rows
 
-    return {"owner": people(eoi.opportunity.organisation), "responder": people(eoi.organisation)}
+    return {
+        "owner": people(eoi.opportunity.organisation, eoi.decided_by, str(_("accepted it"))),
+        "responder": people(eoi.organisation, eoi.author, str(_("wrote it"))),
+    }
 
 
 def pending_follow_ups(user: Any) -> QuerySet[OutcomeFollowUp]:
