@@ -228,3 +228,25 @@ def test_policy_and_outcomes_permissions(personas: dict[str, Any]) -> None:
     assert c.get(f"{BASE}/outcomes", **_token(personas["member"])).status_code == 403
     report = c.get(f"{BASE}/outcomes", **_token(personas["manager_fr"])).json()
     assert report["totals"]["eois"] == 0
+
+
+def test_opportunity_list_api_filters(
+    orgs: dict[str, Organisation],
+    make_opp: Callable[..., Opportunity],
+) -> None:
+    lyon = make_opp(status="published", title={"en": "Lyon"})
+    milan = make_opp(org=orgs["unimi"], kind="TR", status="published", title={"en": "Milan"})
+    Opportunity.objects.filter(pk=milan.pk).update(is_demo=True)
+    c = Client()
+
+    def ids(**params: Any) -> list[int]:
+        resp = c.get(f"{BASE}/opportunities", params)
+        assert resp.status_code == 200, resp.content
+        return sorted(o["id"] for o in resp.json())
+
+    assert ids() == sorted([lyon.pk, milan.pk])
+    assert ids(country="it") == [milan.pk]
+    assert ids(region="ITC4") == [milan.pk]
+    assert ids(region="member") == sorted([lyon.pk, milan.pk])
+    assert ids(demo="false") == [lyon.pk]
+    assert c.get(f"{BASE}/opportunities", {"demo": "maybe"}).status_code == 422

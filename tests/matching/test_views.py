@@ -328,6 +328,36 @@ def test_detail_names_the_partner_sought_and_the_places(
     assert "<dd>Rhône-Alpes, FR</dd>" in page  # the owner's region, not only its country
 
 
+def test_opportunity_list_filters_by_place_demo_and_mine(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    make_opp(status="published", title={"en": "Lyon liquid biopsy"})
+    make_opp(org=orgs["unimi"], kind="TR", status="published", title={"en": "Milan sensor"})
+    demo = make_opp(org=orgs["epfl"], status="published", title={"en": "Lausanne demo"})
+    Opportunity.objects.filter(pk=demo.pk).update(is_demo=True)
+    client = client_for("editor")
+
+    def titles(**params: str) -> set[str]:
+        body = client.get(reverse("matching:opportunities"), params).content.decode()
+        return {t for t in ("Lyon liquid biopsy", "Milan sensor", "Lausanne demo") if t in body}
+
+    assert titles() == {"Lyon liquid biopsy", "Milan sensor", "Lausanne demo"}
+    assert titles(country="IT") == {"Milan sensor"}
+    assert titles(region="FRK2") == {"Lyon liquid biopsy"}
+    assert titles(region="CH01") == {"Lausanne demo"}
+    assert titles(region="member") == {"Lyon liquid biopsy", "Milan sensor", "Lausanne demo"}
+    assert titles(demo="0") == {"Lyon liquid biopsy", "Milan sensor"}
+    assert titles(mine="1") == {"Lyon liquid biopsy"}
+    assert titles(country="XX", region="nowhere") == titles()  # unknown values are ignored
+    # Pages keep the filters.
+    for i in range(20):
+        make_opp(status="published", title={"en": f"Lyon profile {i}"})
+    body = client.get(reverse("matching:opportunities"), {"mine": "1", "demo": "0"}).content
+    assert b"?page=2&amp;demo=0&amp;mine=1" in body
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

@@ -297,11 +297,25 @@ def list_opportunities(
     status: OpportunityStatus | None = None,
     organisation_id: int | None = None,
     q: str = Query("", max_length=200),
+    country: str = Query("", max_length=2, description="ISO code of the owner's country"),
+    region: str = Query(
+        "", max_length=6, description="NUTS code (a prefix) or 'member' for the cluster's regions"
+    ),
+    demo: bool = Query(True, description="false: leave out the generated demo profiles"),
+    mine: bool = Query(False, description="only the profiles of the caller's organisations"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> list[dict[str, Any]]:
     qs = queries.opportunities_for(
-        request.user, kind=kind or "", status=status or "", organisation_id=organisation_id, q=q
+        request.user,
+        kind=kind or "",
+        status=status or "",
+        organisation_id=organisation_id,
+        q=q,
+        country=country,
+        region=region,
+        demo=demo,
+        mine=mine,
     ).prefetch_related("nace_codes")
     return [_opp_out(o) for o in qs[offset : offset + limit]]
 

@@ -31,7 +31,14 @@ def opportunities_for(
     status: str = "",
     organisation_id: int | None = None,
     q: str = "",
+    country: str = "",
+    region: str = "",
+    demo: bool = True,
+    mine: bool = False,
 ) -> QuerySet[Opportunity]:
+    """The profiles ``user`` may see, filtered. ``region`` is a NUTS code (any level, a prefix)
+    or ``member`` for the cluster's regions; ``demo=False`` leaves out the generated demo
+    profiles; ``mine`` keeps those of the user's own organisations."""
     qs = Opportunity.objects.filter(permissions.visible_opportunities_filter(user)).distinct()
     if kind:
         qs = qs.filter(kind=kind)
@@ -41,7 +48,23 @@ def opportunities_for(
         qs = qs.filter(organisation_id=organisation_id)
     if q:
         qs = qs.filter(Q(search_text__icontains=q) | Q(reference__iexact=q))
-    return qs.select_related("organisation", "organisation__nuts2")
+    if country:
+        qs = qs.filter(organisation__country_code=country.upper())
+    if region:
+        codes = member_region_codes() if region == MEMBER_REGIONS else [region.upper()]
+        within = Q(pk__in=[])
+        for code in codes:
+            within |= Q(organisation__nuts3__code__startswith=code)
+            within |= Q(organisation__nuts2__code__startswith=code)
+        qs = qs.filter(within)
+    if not demo:
+        qs = qs.filter(is_demo=False)
+    if mine:
+        qs = qs.filter(organisation__in=permissions.member_organisations(user))
+    # A list shows region names, never the regions' outlines (large JSON).
+    return qs.select_related("organisation", "organisation__nuts2").defer(
+        "organisation__nuts2__geometry"
+    )
 
 
 def review_queue(user: Any) -> QuerySet[Opportunity]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,13 +34,31 @@ from alpsbio.matching.models import (
 
 
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    q = (request.GET.get("q") or "").strip()[:200]
-    kind = kind if kind in OpportunityType.values else ""
-    status = status if status in OpportunityStatus.values else ""
-    qs = queries.opportunities_for(request.user, kind=kind, status=status, q=q)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    get = request.GET
+    q = (get.get("q") or "").strip()[:200]
+    # Unknown values are ignored (the list stays usable), as the selects only offer known ones.
+    kind = get.get("kind", "") if get.get("kind", "") in OpportunityType.values else ""
+    status = get.get("status", "") if get.get("status", "") in OpportunityStatus.values else ""
+    countries = queries.search_country_choices()
+    regions = queries.member_region_choices()
+    country = get.get("country", "") if get.get("country", "") in dict(countries) else ""
+    region = get.get("region", "")
+    region = region if region in dict(regions) or region == queries.MEMBER_REGIONS else ""
+    demo = get.get("demo", "1") != "0"
+    mine = get.get("mine") == "1" and request.user.is_authenticated
+    qs = queries.opportunities_for(
+        request.user,
+        kind=kind,
+        status=status,
+        q=q,
+        country=country,
+        region=region,
+        demo=demo,
+        mine=mine,
+    )
+    page = Paginator(qs, 20).get_page(get.get("page"))
+    chosen = {"q": q, "kind": kind, "status": status, "country": country, "region": region}
+    chosen.update({"demo": "" if demo else "0", "mine": "1" if mine else ""})
     return render(
         request,
         "matching/opportunity_list.html",
@@ -48,6 +67,13 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "status": status,
             "q": q,
+            "country": country,
+            "region": region,
+            "demo": demo,
+            "mine": mine,
+            "countries": countries,
+            "regions": regions,
+            "query": urlencode({k: v for k, v in chosen.items() if v}),
             "kinds": OpportunityType.choices,
             "statuses": OpportunityStatus.choices,
             "can_create": permissions.editor_organisations(request.user).exists(),
