@@ -6,6 +6,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from alpsbio.core import tables
 from alpsbio.events import exports, services
 
 
@@ -29,11 +30,11 @@ def test_registration_table_with_answers(
 def test_csv_and_xlsx_neutralise_formulas() -> None:
     header = ["Name", "Note"]
     rows = [['=HYPERLINK("http://evil")', "ok"], ["Zoë", "+1"]]
-    text = exports.to_csv(header, rows).decode("utf-8-sig")
+    text = tables.to_csv(header, rows).decode("utf-8-sig")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[1][0].startswith("'=")
     assert parsed[2] == ["Zoë", "'+1"]
-    wb = load_workbook(io.BytesIO(exports.to_xlsx(header, rows, "registrations")))
+    wb = load_workbook(io.BytesIO(tables.to_xlsx(header, rows, "registrations")))
     ws = wb.active
     assert ws is not None
     assert ws["A2"].value.startswith("'=")

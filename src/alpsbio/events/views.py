@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from alpsbio.core import tables
 from alpsbio.core.forms import attach_service_errors
 from alpsbio.core.i18n import LANGUAGE_CODES
 from alpsbio.directory.models import Network, OrganisationType, Region, Sector
@@ -403,10 +404,10 @@ def export(request: HttpRequest, slug: str, what: str, fmt: str) -> HttpResponse
     header, rows = exports.table(event, attendance=what == "attendance")
     name = f"{event.slug}-{what}"
     if fmt == "csv":
-        resp = HttpResponse(exports.to_csv(header, rows), content_type="text/csv; charset=utf-8")
+        resp = HttpResponse(tables.to_csv(header, rows), content_type="text/csv; charset=utf-8")
     else:
         resp = HttpResponse(
-            exports.to_xlsx(header, rows, what),
+            tables.to_xlsx(header, rows, what),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     resp["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
