@@ -228,6 +228,14 @@ def test_policy_and_outcomes_permissions(personas: dict[str, Any]) -> None:
     assert c.get(f"{BASE}/outcomes", **_token(personas["member"])).status_code == 403
     report = c.get(f"{BASE}/outcomes", **_token(personas["manager_fr"])).json()
     assert report["totals"]["eois"] == 0
+    period = {"start": "2026-01-01", "end": "2026-12-31"}
+    assert c.get(f"{BASE}/outcomes", period, **_token(personas["manager_fr"])).status_code == 200
+    reversed_period = {"start": "2026-12-31", "end": "2026-01-01"}
+    bad = c.get(f"{BASE}/outcomes", reversed_period, **_token(personas["manager_fr"]))
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "end"
+    not_a_date = c.get(f"{BASE}/outcomes", {"start": "soon"}, **_token(personas["manager_fr"]))
+    assert not_a_date.status_code == 422
 
 
 def test_opportunity_list_api_filters(

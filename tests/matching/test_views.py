@@ -358,6 +358,60 @@ def test_opportunity_list_filters_by_place_demo_and_mine(
     assert b"?page=2&amp;demo=0&amp;mine=1" in body
 
 
+def test_report_for_a_period_and_its_downloads(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    import csv
+    import datetime as dt
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from alpsbio.matching import services
+
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+    old = services.express_interest(
+        personas["outsider"], make_opp(status="published"), orgs["unimi"], "An old contact of ours."
+    )
+    services.express_interest(
+        personas["outsider"], make_opp(status="published"), orgs["unimi"], "A new one, this year."
+    )
+    today = timezone.localdate()
+    ExpressionOfInterest.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    manager = client_for("manager_fr")
+    url = reverse("matching:report")
+
+    def total(**period: str) -> str:
+        body = manager.get(url, period).content.decode()
+        return body.split('<div class="stat"><strong>')[1].split("<")[0]
+
+    assert total() == "2"
+    assert total(start=str(today - dt.timedelta(days=30))) == "1"
+    assert total(end=str(today - dt.timedelta(days=30))) == "1"
+    bad = manager.get(url, {"start": str(today), "end": str(today - dt.timedelta(days=1))})
+    assert bad.status_code == 400
+    assert 'id="id_end_errors"' in bad.content.decode()
+    # Downloads carry the same period: a row per region, per network, and the total.
+    resp = manager.get(url, {"format": "csv", "start": str(today - dt.timedelta(days=30))})
+    assert resp["Content-Type"].startswith("text/csv")
+    assert "matchmaking-outcomes-" in resp["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Breakdown", "Name", "Expressions of interest"]
+    assert ["Region", "FRK2", "1", "0", "0", "0", "0", "0"] in rows
+    assert rows[-1][:3] == ["Total", "", "1"]
+    xlsx = manager.get(url, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert [c.value for c in sheet[sheet.max_row]][:3] == ["Total", None, 2]
+    assert client_for("member").get(url, {"format": "csv"}).status_code == 403
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

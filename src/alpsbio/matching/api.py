@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
@@ -469,10 +469,17 @@ def answer_follow_up(request: HttpRequest, pk: int, payload: FollowUpIn) -> Outc
 
 
 @router.get("/outcomes", response=ReportOut, auth=write_auth)
-def outcomes(request: HttpRequest) -> dict[str, Any]:
+def outcomes(
+    request: HttpRequest,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, Any]:
+    """Expressions of interest made from ``start`` to ``end`` (inclusive, both optional)."""
     if not permissions.can_view_reports(request.user):
         raise PermissionDenied("Only cluster managers see the outcome report.")
-    return queries.outcome_report(request.user)
+    if start and end and start > end:
+        raise ValidationError({"end": "The end of the period comes before its start."})
+    return queries.outcome_report(request.user, start, end)
 
 
 # --- Suggestions and search -------------------------------------------------------------------

@@ -218,3 +218,20 @@ class SearchForm(forms.Form):
 
 class PreferenceForm(forms.Form):
     weekly_digest = forms.BooleanField(label=_("Weekly e-mail of new matches"), required=False)
+
+
+class PeriodForm(forms.Form):
+    """A reporting period; both ends optional and inclusive."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end of the period comes before its start."))
+        return data

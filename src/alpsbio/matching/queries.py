@@ -393,11 +393,18 @@ def _member_region(org: Organisation) -> str:
     return region.code[:4] if region else org.country_code
 
 
-def outcome_report(user: Any) -> dict[str, Any]:
-    """Expressions of interest and their outcomes per region and per thematic network."""
+def outcome_report(
+    user: Any, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, Any]:
+    """Expressions of interest made between ``start`` and ``end`` (inclusive; open when None)
+    and their outcomes so far, per region and per thematic network."""
     eois = ExpressionOfInterest.objects.select_related(
         "opportunity__organisation__nuts2", "opportunity__organisation__nuts3"
     ).prefetch_related("follow_ups", "opportunity__organisation__network_memberships")
+    if start is not None:
+        eois = eois.filter(created_at__gte=_bounds(start, start)[0])
+    if end is not None:
+        eois = eois.filter(created_at__lte=_bounds(end, end)[1])
     if not base.is_platform_admin(user):
         managed = Organisation.objects.filter(base.managed_organisations_filter(user)).values("pk")
         eois = eois.filter(
@@ -440,6 +447,29 @@ def outcome_report(user: Any) -> dict[str, Any]:
         "networks": dict(sorted(by_network.items())),
         "totals": totals,
     }
+
+
+REPORT_COLUMNS = ("eois", "accepted", "answered", "meeting", "agreement", "joint_project")
+
+
+def outcome_report_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The report as one table (for CSV/XLSX): a row per region, per network, and the total."""
+    header = [
+        str(_("Breakdown")),
+        str(_("Name")),
+        str(_("Expressions of interest")),
+        str(_("Accepted")),
+        str(_("Answered follow-up")),
+        str(_("Meetings")),
+        str(_("Agreements")),
+        str(_("Joint projects")),
+    ]
+    rows: list[list[Any]] = []
+    for scope, label in (("regions", _("Region")), ("networks", _("Network"))):
+        for name, counts in report[scope].items():
+            rows.append([str(label), name, *(counts[c] for c in REPORT_COLUMNS)])
+    rows.append([str(_("Total")), "", *(report["totals"][c] for c in REPORT_COLUMNS)])
+    return header, rows
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -13,11 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alpsbio.accounts.models import User
+from alpsbio.core import tables
 from alpsbio.core.forms import attach_service_errors
 from alpsbio.directory.models import Organisation
 from alpsbio.matching import forms, permissions, queries, services, tasks
@@ -342,7 +344,28 @@ def follow_up_answer(request: HttpRequest, token: str) -> HttpResponse:
 def outcome_report(request: HttpRequest) -> HttpResponse:
     if not permissions.can_view_reports(request.user):
         raise PermissionDenied
-    return render(request, "matching/report.html", {"report": queries.outcome_report(request.user)})
+    form = forms.PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    elif form.is_bound:  # a wrong period shows its errors, not figures for another period
+        return render(request, "matching/report.html", {"form": form, "report": None}, status=400)
+    report = queries.outcome_report(request.user, start, end)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        header, rows = queries.outcome_report_table(report)
+        period = f"{start or 'start'}_{end or timezone.localdate()}"
+        if fmt == "csv":
+            resp = HttpResponse(tables.to_csv(header, rows), content_type="text/csv; charset=utf-8")
+        else:
+            resp = HttpResponse(
+                tables.to_xlsx(header, rows, "matchmaking"),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        resp["Content-Disposition"] = f'attachment; filename="matchmaking-outcomes-{period}.{fmt}"'
+        return resp
+    query = urlencode({k: v for k, v in (("start", start), ("end", end)) if v})
+    return render(request, "matching/report.html", {"form": form, "report": report, "query": query})
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -424,7 +447,6 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
     """The member dashboard's matching panel (registered in ``MatchingConfig.ready``)."""
     import datetime as dt
 
-    from django.utils import timezone
     from django.utils.translation import gettext_lazy
 
     user = request.user
