@@ -30,10 +30,14 @@ def test_search_in_another_language_and_the_score_explained(
 ) -> None:
     offer = published["offer"]
     page.goto(f"{live_server.url}/en/opportunities/search/")
+    searches: list[str] = []
+    page.on("request", lambda r: searches.append(r.url) if "/search/?" in r.url else None)
     # An Italian query finds the French/English offer; the results replace themselves in place.
     page.fill("#id_q", "biopsia liquida per la diagnosi dei tumori")
     page.press("#id_q", "Enter")
     page.wait_for_selector(f"#search-results a[href$='/opportunities/{offer.pk}/']")
+    page.wait_for_load_state("networkidle")
+    assert len(searches) == 1  # Enter sends the query once (no second request on "change")
     assert "q=biopsia" in page.url  # htmx pushed the query: the URL can be shared
     hit = page.locator(
         "#search-results li.result", has=page.locator(f"a[href$='/opportunities/{offer.pk}/']")
