@@ -497,3 +497,34 @@ def test_search_api_filters_and_field_errors(
     bad = api.get("/api/v1/matching/search", {"q": q, "type": "spaceship", "kind": "XX"})
     assert bad.status_code == 422
     assert {e["field"].split(".")[0] for e in bad.json()["errors"]} == {"type", "kind"}
+
+
+def test_an_offer_lists_organisations_whose_work_fits_it(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+    texts: dict[str, dict[str, str]],
+) -> None:
+    """No request answers this offer yet, but two organisations' EU projects are about it."""
+    from django.test import Client
+
+    offer = make_opp(
+        org=orgs["epfl"],
+        kind="TO",
+        title={"en": "Liquid biopsy kit for early cancer detection from tumour DNA"},
+        status="published",
+    )
+    assert queries.opportunity_matches(offer.pk) == []
+    fitting = queries.organisations_for_opportunity(offer.pk, lang="en")
+    ids = [s.org_id for s in fitting]
+    assert set(ids[:3]) == {orgs["uga"].pk, orgs["hcl"].pk, orgs["unimi"].pk}
+    assert orgs["epfl"].pk not in ids  # never the owner
+    assert all(s.opp_id is None for s in fitting)  # organisations, not their profiles
+    assert any("liquid" in " ".join(s.topics).lower() for s in fitting)
+    api = Client().get(f"/api/v1/matching/opportunities/{offer.pk}/organisations").json()
+    assert [r["organisation_id"] for r in api] == ids
+    page = Client().get(f"/en/opportunities/{offer.pk}/").content.decode()
+    assert "Organisations whose work fits this profile" in page
+    assert f'href="/en/directory/organisations/{orgs["uga"].pk}/"' in page
+    draft = make_opp(org=orgs["epfl"], title={"en": "Draft"})
+    assert queries.organisations_for_opportunity(draft.pk) == []

@@ -409,6 +409,19 @@ def opportunity_matches(
     return _sugg_out(items)
 
 
+@router.get("/opportunities/{pk}/organisations", response=_SUGGESTIONS, auth=read_auth)
+def organisations_for_opportunity(
+    request: HttpRequest, pk: int, limit: int = Query(8, ge=1, le=50)
+) -> list[dict[str, Any]] | HttpResponse:
+    """Organisations whose work fits the profile, whether or not they published one."""
+    opp = _get_visible(request, pk)
+    try:
+        items = queries.organisations_for_opportunity(opp.pk, limit=limit, lang=get_language())
+    except match_index.IndexNotReady as exc:
+        return _preparing(exc)
+    return _sugg_out(items)
+
+
 # --- Expressions of interest ------------------------------------------------------------------
 
 

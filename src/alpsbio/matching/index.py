@@ -1370,6 +1370,19 @@ class MatchIndex:
         return self._rank(source, text, graph, allowed, limit)
 
     @_guarded
+    def organisations_for_opportunity(self, opp_id: int, limit: int = 8) -> list[Suggestion]:
+        """Organisations (their own profiles) whose work fits a published profile: who could
+        use an offer, or answer a request, whether or not they have published a profile."""
+        row = self.pos.get(f"opp:{opp_id}")
+        if row is None:
+            return []
+        source = self.profiles[row]
+        graph = self.graph_scores(source.org_id)
+        allowed = np.asarray(self.is_org & self.has_text & (self.org_of != source.org_id))
+        text = self._text_for_row(row, allowed, graph, limit, MATCHES_TFIDF_WEIGHT)
+        return self._rank(source, text, graph, allowed, limit)
+
+    @_guarded
     def opportunity_matches(self, opp_id: int, limit: int = 10) -> list[Suggestion]:
         """Published profiles of complementary types (a request meets offers, never requests)."""
         row = self.pos.get(f"opp:{opp_id}")

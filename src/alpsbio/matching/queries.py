@@ -251,6 +251,13 @@ def opportunity_matches(
     return _explained(f"opp:{opp_id}", idx.opportunity_matches(opp_id, limit), lang)
 
 
+def organisations_for_opportunity(
+    opp_id: int, limit: int = 8, lang: str | None = None, wait: bool | None = None
+) -> list[ExplainedSuggestion]:
+    idx = match_index.get_index(wait)
+    return _explained(f"opp:{opp_id}", idx.organisations_for_opportunity(opp_id, limit), lang)
+
+
 MEMBER_REGIONS = "member"  # the region filter's value for "in any of the cluster's regions"
 
 

@@ -101,16 +101,19 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     answerable = answerable.exclude(pk__in=already)
     is_owner = permissions.is_editor_of(user, opp.organisation)
     matches: list[Any] = []
+    fitting: list[Any] = []
     matches_pending = False
     if opp.status == OpportunityStatus.PUBLISHED:
         try:
             matches = queries.opportunity_matches(opp.pk, limit=10, lang=lang)
+            fitting = queries.organisations_for_opportunity(opp.pk, limit=8, lang=lang)
         except match_index.IndexNotReady:
             matches_pending = True
     answering = COMPLEMENTARY_TYPES.get(opp.kind, frozenset())
     context = {
         "opp": opp,
         "matches": matches,
+        "fitting": fitting,
         "matches_pending": matches_pending,
         "match_kinds": [label for code, label in OpportunityType.choices if code in answering],
         "can_edit": permissions.can_edit_opportunity(user, opp),
