@@ -521,6 +521,13 @@ def test_an_offer_lists_organisations_whose_work_fits_it(
     assert orgs["epfl"].pk not in ids  # never the owner
     assert all(s.opp_id is None for s in fitting)  # organisations, not their profiles
     assert any("liquid" in " ".join(s.topics).lower() for s in fitting)
+    # The owner's network plays no part: the topic decides (UGA's offer: HCL, its partner,
+    # gets no history bonus).
+    uga_offer = make_opp(
+        org=orgs["uga"], kind="TO", title={"en": "Tumour DNA sequencing kit"}, status="published"
+    )
+    for s in queries.organisations_for_opportunity(uga_offer.pk, lang="en"):
+        assert s.score_parts["history"] == 0.0
     api = Client().get(f"/api/v1/matching/opportunities/{offer.pk}/organisations").json()
     assert [r["organisation_id"] for r in api] == ids
     page = Client().get(f"/en/opportunities/{offer.pk}/").content.decode()

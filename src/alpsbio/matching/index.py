@@ -1377,10 +1377,13 @@ class MatchIndex:
         if row is None:
             return []
         source = self.profiles[row]
-        graph = self.graph_scores(source.org_id)
+        # The profile's topic decides, not the owner's network: with the history part, a
+        # company with large consortia saw its old partners first, whatever the profile said.
+        graph = np.zeros(len(self.profiles))
+        policy = dataclasses.replace(self.policy, history=0.0)
         allowed = np.asarray(self.is_org & self.has_text & (self.org_of != source.org_id))
         text = self._text_for_row(row, allowed, graph, limit, MATCHES_TFIDF_WEIGHT)
-        return self._rank(source, text, graph, allowed, limit)
+        return self._rank(source, text, graph, allowed, limit, policy)
 
     @_guarded
     def opportunity_matches(self, opp_id: int, limit: int = 10) -> list[Suggestion]:
