@@ -922,6 +922,7 @@ class MatchIndex:
     def _arrays(self) -> None:
         """Per-profile columns as arrays, so that filters are vectorised."""
         self._names = None
+        self._countries: list[str] | None = None
         self._as_engine = {}
         ps = self.profiles
         self.org_of = np.array([p.org_id for p in ps], dtype=np.int64)
@@ -1091,6 +1092,7 @@ class MatchIndex:
                 self.langs[row] = _languages([prof])[0]
                 self._as_engine.pop(row, None)
             self._names = None
+            self._countries = None
             new_t = sp.csr_matrix(self.tfidf.embed_sparse([p.text or p.name for p in changed]))
             # Edited rows live in a small side matrix that overrides the big one (O(edits), not
             # O(nnz)); the next full build folds them back in.
@@ -1150,6 +1152,7 @@ class MatchIndex:
         """Take profiles that left the published set out of every result until the next build:
         the row keeps its place but loses its text, type and vector (so later array rebuilds
         and the snapshot keep it hidden); publishing again patches it back."""
+        self._countries = None
         for row in rows:
             self.term_df.subtract(_term_counts([self.profiles[row]]))
             self.profiles[row] = dataclasses.replace(self.profiles[row], texts={}, kind="")
@@ -1169,6 +1172,14 @@ class MatchIndex:
             return False
         self.build()
         return True
+
+    def countries_present(self) -> list[str]:
+        """The country codes of the profiles that can be found, for a search's country filter
+        (kept until the arrays change: a build, a patch or new rows)."""
+        if self._countries is None:
+            found = self.countries[self.has_text] if len(self.countries) else self.countries
+            self._countries = sorted({str(c) for c in found if c})
+        return self._countries
 
     # -- scoring -----------------------------------------------------------------------------
 

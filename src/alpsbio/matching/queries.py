@@ -284,13 +284,17 @@ def search_filters(
 
 
 def search_country_choices() -> list[tuple[str, str]]:
-    """Countries that have organisations in the directory, by name (NUTS level 0 when known)."""
-    codes = set(
-        Organisation.objects.filter(is_active=True)
-        .exclude(country_code="")
-        .values_list("country_code", flat=True)
-        .distinct()
-    )
+    """Countries of the profiles search can find (of the directory while the matching index
+    is being prepared), by name (NUTS level 0 when known)."""
+    try:
+        codes = set(match_index.get_index().countries_present())
+    except match_index.IndexNotReady:
+        codes = set(
+            Organisation.objects.filter(is_active=True)
+            .exclude(country_code="")
+            .values_list("country_code", flat=True)
+            .distinct()
+        )
     names = {
         r.code: r.display_name
         for r in Region.objects.filter(level=0).only("code", "name", "name_latin", "member_label")
