@@ -535,3 +535,40 @@ def test_an_offer_lists_organisations_whose_work_fits_it(
     assert f'href="/en/directory/organisations/{orgs["uga"].pk}/"' in page
     draft = make_opp(org=orgs["epfl"], title={"en": "Draft"})
     assert queries.organisations_for_opportunity(draft.pk) == []
+
+
+def test_organisations_that_fit_keep_to_the_partner_sought_when_there_are_some(
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+    projects: dict[str, Any],
+) -> None:
+    from django.test import Client
+
+    title = {"en": "Liquid biopsy kit for early cancer detection from tumour DNA"}
+    seeks_hospitals = make_opp(
+        org=orgs["epfl"], title=title, status="published", partner_types=["hospital"]
+    )
+    found, sought = queries.fitting_organisations(seeks_hospitals, lang="en")
+    assert sought
+    assert [s.org_id for s in found] == [orgs["hcl"].pk]
+    seeks_italy = make_opp(org=orgs["epfl"], title=title, status="published", partner_regions="IT")
+    found, sought = queries.fitting_organisations(seeks_italy, lang="en")
+    assert (sought, [s.org_id for s in found]) == (True, [orgs["unimi"].pk])
+    # Nobody of the kind sought: the page falls back to anyone and says so.
+    seeks_cluster = make_opp(
+        org=orgs["epfl"], title=title, status="published", partner_types=["cluster"]
+    )
+    found, sought = queries.fitting_organisations(seeks_cluster, lang="en")
+    assert not sought
+    assert {orgs["uga"].pk, orgs["hcl"].pk} <= {s.org_id for s in found}
+    page = Client().get(f"/en/opportunities/{seeks_cluster.pk}/").content.decode()
+    assert "None of the type and place this profile seeks fits yet" in page
+    api = (
+        Client()
+        .get(
+            f"/api/v1/matching/opportunities/{seeks_hospitals.pk}/organisations",
+            {"only_sought": "true"},
+        )
+        .json()
+    )
+    assert [r["organisation_id"] for r in api] == [orgs["hcl"].pk]

@@ -411,12 +411,15 @@ def opportunity_matches(
 
 @router.get("/opportunities/{pk}/organisations", response=_SUGGESTIONS, auth=read_auth)
 def organisations_for_opportunity(
-    request: HttpRequest, pk: int, limit: int = Query(8, ge=1, le=50)
+    request: HttpRequest, pk: int, limit: int = Query(8, ge=1, le=50), only_sought: bool = False
 ) -> list[dict[str, Any]] | HttpResponse:
-    """Organisations whose work fits the profile, whether or not they published one."""
+    """Organisations whose work fits the profile, whether or not they published one;
+    ``only_sought``: only of the partner types and places the profile seeks."""
     opp = _get_visible(request, pk)
     try:
-        items = queries.organisations_for_opportunity(opp.pk, limit=limit, lang=get_language())
+        items = queries.organisations_for_opportunity(
+            opp.pk, limit=limit, lang=get_language(), only_sought=only_sought
+        )
     except match_index.IndexNotReady as exc:
         return _preparing(exc)
     return _sugg_out(items)

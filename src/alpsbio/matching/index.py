@@ -1381,18 +1381,27 @@ class MatchIndex:
         return self._rank(source, text, graph, allowed, limit)
 
     @_guarded
-    def organisations_for_opportunity(self, opp_id: int, limit: int = 8) -> list[Suggestion]:
+    def organisations_for_opportunity(
+        self, opp_id: int, limit: int = 8, only_sought: bool = False
+    ) -> list[Suggestion]:
         """Organisations (their own profiles) whose work fits a published profile: who could
-        use an offer, or answer a request, whether or not they have published a profile."""
+        use an offer, or answer a request, whether or not they have published a profile.
+        ``only_sought``: only the partner types and places the profile seeks, if it says."""
         row = self.pos.get(f"opp:{opp_id}")
         if row is None:
             return []
         source = self.profiles[row]
+        sought = SearchFilters(
+            org_types=frozenset(source.partner_types),
+            regions=tuple(r.upper() for r in source.partner_regions),
+        )
         # The profile's topic decides, not the owner's network: with the history part, a
         # company with large consortia saw its old partners first, whatever the profile said.
         graph = np.zeros(len(self.profiles))
         policy = dataclasses.replace(self.policy, history=0.0)
         allowed = np.asarray(self.is_org & self.has_text & (self.org_of != source.org_id))
+        if only_sought:
+            allowed &= sought.mask(self.countries, self.org_types, self.kinds, self.regions)
         text = self._text_for_row(row, allowed, graph, limit, MATCHES_TFIDF_WEIGHT)
         return self._rank(source, text, graph, allowed, limit, policy)
 

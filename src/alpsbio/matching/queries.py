@@ -252,10 +252,27 @@ def opportunity_matches(
 
 
 def organisations_for_opportunity(
-    opp_id: int, limit: int = 8, lang: str | None = None, wait: bool | None = None
+    opp_id: int,
+    limit: int = 8,
+    lang: str | None = None,
+    wait: bool | None = None,
+    only_sought: bool = False,
 ) -> list[ExplainedSuggestion]:
     idx = match_index.get_index(wait)
-    return _explained(f"opp:{opp_id}", idx.organisations_for_opportunity(opp_id, limit), lang)
+    items = idx.organisations_for_opportunity(opp_id, limit, only_sought)
+    return _explained(f"opp:{opp_id}", items, lang)
+
+
+def fitting_organisations(
+    opp: Opportunity, limit: int = 8, lang: str | None = None
+) -> tuple[list[ExplainedSuggestion], bool]:
+    """For a profile's page: the organisations of the type and place it seeks when it says
+    (``True``), else, or when none fits, any organisation (``False``)."""
+    if opp.partner_types or opp.partner_regions:
+        found = organisations_for_opportunity(opp.pk, limit, lang, only_sought=True)
+        if found:
+            return found, True
+    return organisations_for_opportunity(opp.pk, limit, lang), False
 
 
 MEMBER_REGIONS = "member"  # the region filter's value for "in any of the cluster's regions"

@@ -102,11 +102,12 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_owner = permissions.is_editor_of(user, opp.organisation)
     matches: list[Any] = []
     fitting: list[Any] = []
+    fitting_sought = False
     matches_pending = False
     if opp.status == OpportunityStatus.PUBLISHED:
         try:
             matches = queries.opportunity_matches(opp.pk, limit=10, lang=lang)
-            fitting = queries.organisations_for_opportunity(opp.pk, limit=8, lang=lang)
+            fitting, fitting_sought = queries.fitting_organisations(opp, limit=8, lang=lang)
         except match_index.IndexNotReady:
             matches_pending = True
     answering = COMPLEMENTARY_TYPES.get(opp.kind, frozenset())
@@ -114,6 +115,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "opp": opp,
         "matches": matches,
         "fitting": fitting,
+        "fitting_sought": fitting_sought,
         "matches_pending": matches_pending,
         "match_kinds": [label for code, label in OpportunityType.choices if code in answering],
         "can_edit": permissions.can_edit_opportunity(user, opp),
