@@ -154,6 +154,39 @@ def test_a_waiting_embedding_run_is_not_queued_twice_after_commit(settings: Any)
 
 
 @pytest.mark.django_db
+def test_a_broken_embedding_chain_is_restarted_once_by_serve(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server stopped mid-embedding leaves its task RUNNING forever and nothing queued:
+    ``alpsbio serve`` queues a run when it starts its worker, and never a second one."""
+    import io
+    import subprocess
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    path = tasks.embed_all_profiles.module_path
+    stale = tasks.embed_all_profiles.enqueue()
+    DBTaskResult.objects.filter(pk=stale.id).update(status="RUNNING")  # its worker was killed
+
+    class NoWorker:  # serve's worker process and HTTP server are not what is tested here
+        def __init__(self, *a: Any, **k: Any) -> None: ...
+        def terminate(self) -> None: ...
+
+    monkeypatch.setattr(subprocess, "Popen", NoWorker)
+    from django.core.management.commands import runserver
+
+    monkeypatch.setattr(runserver.Command, "handle", lambda self, *a, **k: None)
+    for _ in range(2):
+        call_command("serve", "--no-demo", stdout=io.StringIO())
+    assert DBTaskResult.objects.filter(task_path=path, status="READY").count() == 1
+    out = io.StringIO()
+    call_command("matching_cron", "embed", stdout=out)
+    assert "already queued" in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_combined_vectors_stored_before_are_split_into_their_models() -> None:
     migration = importlib.import_module("alpsbio.matching.migrations.0002_vectors_per_base_model")
     rng = np.random.default_rng(7)

@@ -148,14 +148,15 @@ def enqueue_embedding(force: bool = False) -> None:
     from django.db import transaction
 
     def enqueue() -> None:
-        if not force and _embedding_queued():
+        if not force and embedding_queued():
             return
         embed_all_profiles.enqueue()
 
     transaction.on_commit(enqueue)
 
 
-def _embedding_queued() -> bool:
+def embedding_queued() -> bool:
+    """Whether a run of ``embed_all_profiles`` waits in the queue (the database backend)."""
     backend = settings.TASKS.get("default", {}).get("BACKEND", "")
     if not str(backend).startswith("django_tasks_db."):
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -36,6 +37,10 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "alpsbio.cli", "db_worker", "--interval", "1"],
                 env={**os.environ},
             )
+            # Embedding the directory runs as a chain of one-minute tasks; stopping the server
+            # mid-way broke the chain, and the slower model was never finished. Restart it
+            # (a no-op when a run is queued or nothing is missing).
+            call_command("matching_cron", "embed", stdout=io.StringIO())
         if first_process:
             self.stdout.write(f"The platform is at http://{options['addrport']}/")
         try:

@@ -69,6 +69,9 @@ class Command(BaseCommand):
             )
             return
         elif which == "embed":
+            if tasks.embedding_queued():  # the running chain continues itself
+                self.stdout.write("embed: a run is already queued")
+                return
             names = [tasks.embed_all_profiles.enqueue().id]
         elif options["now"]:
             from alpsbio.matching import index
