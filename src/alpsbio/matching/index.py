@@ -1544,6 +1544,11 @@ def _load_or_build() -> MatchIndex:
     return idx
 
 
+def loaded_index() -> MatchIndex | None:
+    """The per-process index if it is already in memory (no load, no build, no refresh)."""
+    return _index
+
+
 def get_index(wait: bool | None = None) -> MatchIndex:
     """The per-process index, refreshed when the DB changed.
 

@@ -301,11 +301,12 @@ def search_filters(
 
 
 def search_country_choices() -> list[tuple[str, str]]:
-    """Countries of the profiles search can find (of the directory while the matching index
-    is being prepared), by name (NUTS level 0 when known)."""
-    try:
-        codes = set(match_index.get_index().countries_present())
-    except match_index.IndexNotReady:
+    """Countries of the profiles search can find (of the directory while this process has no
+    matching index in memory), by name (NUTS level 0 when known)."""
+    idx = match_index.loaded_index()  # a page that needs no index must not wait to load one
+    if idx is not None:
+        codes = set(idx.countries_present())
+    else:
         codes = set(
             Organisation.objects.filter(is_active=True)
             .exclude(country_code="")
