@@ -412,6 +412,25 @@ def test_report_for_a_period_and_its_downloads(
     assert client_for("member").get(url, {"format": "csv"}).status_code == 403
 
 
+def test_a_regional_manager_dashboard_lists_the_profiles_to_review(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    orgs: dict[str, Organisation],
+) -> None:
+    lyon = make_opp(status="submitted", title={"en": "Submitted in Lyon"})
+    make_opp(org=orgs["unimi"], status="submitted", title={"en": "Submitted in Milan"})
+    body = client_for("manager_fr").get(reverse("accounts:dashboard")).content.decode()
+    assert "1 profile to review" in body
+    assert f'href="/en/opportunities/{lyon.pk}/">Submitted in Lyon</a>' in body
+    assert "Submitted in Milan" not in body  # another region's manager reviews it
+    assert 'href="/en/opportunities/outcomes/"' in body
+    # Nothing to review: no heading, but the panel and the report link stay.
+    Opportunity.objects.filter(pk=lyon.pk).update(status="published")
+    body = client_for("manager_fr").get(reverse("accounts:dashboard")).content.decode()
+    assert "to review" not in body
+    assert "Partner matchmaking" in body
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

@@ -458,8 +458,26 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
     if not getattr(user, "is_authenticated", False):
         return None
     orgs = list(permissions.member_organisations(user)[:3])
-    if not orgs:
+    review = queries.review_queue(user)
+    to_review = list(review[:5])
+    if not orgs and not permissions.can_view_reports(user):
         return None
+    base = {
+        "title": gettext_lazy("Partner matchmaking"),
+        "template": "matching/_dashboard_panel.html",
+        "to_review": to_review,
+        "review_count": review.count() if to_review else 0,
+        "manager": permissions.can_view_reports(user),
+    }
+    if not orgs:  # a cluster manager acting for no organisation: the review work only
+        return {
+            **base,
+            "suggestions": [],
+            "new_matches": [],
+            "follow_ups": [],
+            "to_dos": [],
+            "pending": False,
+        }
     lang = get_language()
     to_dos = queries.editor_to_dos(user)
     follow_ups = [
@@ -478,8 +496,7 @@ def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
     except match_index.IndexNotReady:
         suggestions, new_matches, pending = [], [], True
     return {
-        "title": gettext_lazy("Partner matchmaking"),
-        "template": "matching/_dashboard_panel.html",
+        **base,
         "suggestions": suggestions,
         "new_matches": new_matches,
         "pending": pending,
