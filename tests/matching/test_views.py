@@ -431,6 +431,29 @@ def test_a_regional_manager_dashboard_lists_the_profiles_to_review(
     assert "Partner matchmaking" in body
 
 
+def test_interest_list_says_which_were_received_and_which_sent(
+    client_for: Callable[[str], Client],
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+) -> None:
+    import re
+
+    from alpsbio.matching import services
+
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+    opp = make_opp(status="published", title={"en": "Lyon offer"})
+    services.express_interest(personas["outsider"], opp, orgs["unimi"], "From Milan, with care.")
+
+    def direction(who: str) -> list[str]:
+        body = client_for(who).get(reverse("matching:eois")).content.decode()
+        return re.findall(r'<span class="badge">(received|sent)</span>', body)
+
+    assert direction("editor") == ["received"]  # UGA owns the profile
+    assert direction("outsider") == ["sent"]  # UNIMI wrote the interest
+    assert direction("manager_fr") == []  # sees it as the owner's manager, neither side
+
+
 def test_report_is_for_managers_only(client_for: Callable[[str], Client]) -> None:
     assert client_for("member").get(reverse("matching:report")).status_code == 403
     assert client_for("manager_it").get(reverse("matching:report")).status_code == 200

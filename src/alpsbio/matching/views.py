@@ -268,7 +268,18 @@ def express_interest(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def eoi_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "matching/eoi_list.html", {"eois": queries.eois_for(request.user)})
+    mine = set(permissions.member_organisations(request.user).values_list("pk", flat=True))
+    rows = [
+        # "received": on a profile of one of the user's organisations; "sent": by one of them
+        # (both for a manager who sees the region's, neither: the column stays empty).
+        {
+            "eoi": e,
+            "received": e.opportunity.organisation_id in mine,
+            "sent": e.organisation_id in mine,
+        }
+        for e in queries.eois_for(request.user)
+    ]
+    return render(request, "matching/eoi_list.html", {"rows": rows})
 
 
 @login_required
