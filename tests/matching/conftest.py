@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from alpsbio.directory.models import Organisation, Participation, Project
 from alpsbio.matching import index, services
-from alpsbio.matching.models import Opportunity
+from alpsbio.matching.models import ExpressionOfInterest, Opportunity
 
 
 def _load_urlconf_quietly() -> None:
@@ -159,3 +159,19 @@ def published(
             org=orgs["epfl"], kind="TO", title=texts["telecare_offer"], status="published"
         ),
     }
+
+
+@pytest.fixture
+def interest_from_milan(
+    personas: dict[str, Any], orgs: dict[str, Organisation]
+) -> Callable[..., ExpressionOfInterest]:
+    """``outsider`` acts for UNIMI; the returned function makes its expression of interest in
+    a profile, through the service."""
+    from alpsbio.accounts.models import OrganisationRole
+
+    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
+
+    def _express(opp: Opportunity, message: str = "Interested, really.") -> ExpressionOfInterest:
+        return services.express_interest(personas["outsider"], opp, orgs["unimi"], message)
+
+    return _express

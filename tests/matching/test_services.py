@@ -161,9 +161,11 @@ def test_cannot_answer_own_or_unpublished_profile(
 
 
 def test_contacts_shared_only_after_acceptance(
-    make_opp: Callable[..., Opportunity], personas: dict[str, Any], orgs: dict[str, Organisation]
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
-    from alpsbio.accounts.models import OrganisationRole
     from alpsbio.directory.models import Person
 
     opp = _published_pair(make_opp, orgs)
@@ -177,8 +179,7 @@ def test_contacts_shared_only_after_acceptance(
     Person.objects.create(
         organisation=orgs["uga"], first_name="No", last_name="Consent", email="nc@example.org"
     )
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "Interested, really.")
+    eoi = interest_from_milan(opp)
     assert queries.shared_contacts(personas["outsider"], eoi)["owner"] == []
     with pytest.raises(PermissionDenied):
         services.accept_interest(personas["outsider"], eoi)
@@ -193,13 +194,13 @@ def test_contacts_shared_only_after_acceptance(
 
 
 def test_follow_ups_are_asked_at_3_6_12_months_once(
-    make_opp: Callable[..., Opportunity], personas: dict[str, Any], orgs: dict[str, Organisation]
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
-    from alpsbio.accounts.models import OrganisationRole
-
     opp = _published_pair(make_opp, orgs)
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "Interested, really.")
+    eoi = interest_from_milan(opp)
     services.accept_interest(personas["editor"], eoi)
     eoi.refresh_from_db()
     assert eoi.decided_at is not None
@@ -255,13 +256,13 @@ def test_demo_profiles_from_cordis_are_flagged_and_idempotent(
 
 
 def test_eoi_decision_is_final(
-    make_opp: Callable[..., Opportunity], personas: dict[str, Any], orgs: dict[str, Organisation]
+    make_opp: Callable[..., Opportunity],
+    personas: dict[str, Any],
+    orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
-    from alpsbio.accounts.models import OrganisationRole
-
     opp = _published_pair(make_opp, orgs)
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "Interested, really.")
+    eoi = interest_from_milan(opp)
     services.decline_interest(personas["editor"], eoi)
     with pytest.raises(ValidationError):
         services.accept_interest(personas["editor"], ExpressionOfInterest.objects.get(pk=eoi.pk))

@@ -138,6 +138,7 @@ def test_an_actor_listed_in_the_directory_appears_once_with_its_details(
     make_opp: Callable[..., Opportunity],
     personas: dict[str, Any],
     orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
     from django.utils import timezone
 
@@ -153,8 +154,7 @@ def test_an_actor_listed_in_the_directory_appears_once_with_its_details(
         job_title="Technology transfer officer",
         consent_given_at=timezone.now(),
     )
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "A pilot in Milan?")
+    eoi = interest_from_milan(opp, "A pilot in Milan?")
     assert queries.shared_contacts(personas["editor"], eoi) == {"owner": [], "responder": []}
     services.decide_interest(personas["editor"], eoi, accept=True)
     eoi.refresh_from_db()
@@ -247,13 +247,11 @@ def test_dashboard_lists_what_waits_for_the_editor(
     make_opp: Callable[..., Opportunity],
     orgs: dict[str, Organisation],
     personas: dict[str, Any],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
     import datetime as dt
 
     from django.utils import timezone
-
-    from alpsbio.accounts.models import OrganisationRole
-    from alpsbio.matching import services
 
     today = timezone.localdate()
     returned = make_opp(status="returned", title={"en": "Returned profile"})
@@ -261,10 +259,7 @@ def test_dashboard_lists_what_waits_for_the_editor(
     Opportunity.objects.filter(pk=expiring.pk).update(expires_on=today + dt.timedelta(days=5))
     later = make_opp(status="published", title={"en": "Profile valid for months"})
     answered = make_opp(status="published", title={"en": "Answered profile"})
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(
-        personas["outsider"], answered, orgs["unimi"], "We sequence tumour DNA in Milan."
-    )
+    eoi = interest_from_milan(answered, "We sequence tumour DNA in Milan.")
     body = client_for("editor").get(reverse("accounts:dashboard")).content.decode()
     assert "Waiting for you" in body
     assert f'href="/en/opportunities/{returned.pk}/">Returned profile</a>' in body
@@ -363,6 +358,7 @@ def test_report_for_a_period_and_its_downloads(
     make_opp: Callable[..., Opportunity],
     personas: dict[str, Any],
     orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
     import csv
     import datetime as dt
@@ -371,15 +367,8 @@ def test_report_for_a_period_and_its_downloads(
     from django.utils import timezone
     from openpyxl import load_workbook
 
-    from alpsbio.matching import services
-
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    old = services.express_interest(
-        personas["outsider"], make_opp(status="published"), orgs["unimi"], "An old contact of ours."
-    )
-    services.express_interest(
-        personas["outsider"], make_opp(status="published"), orgs["unimi"], "A new one, this year."
-    )
+    old = interest_from_milan(make_opp(status="published"), "An old contact of ours.")
+    interest_from_milan(make_opp(status="published"), "A new one, this year.")
     today = timezone.localdate()
     ExpressionOfInterest.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - dt.timedelta(days=400)
@@ -436,14 +425,12 @@ def test_interest_list_says_which_were_received_and_which_sent(
     make_opp: Callable[..., Opportunity],
     personas: dict[str, Any],
     orgs: dict[str, Organisation],
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
     import re
 
-    from alpsbio.matching import services
-
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
     opp = make_opp(status="published", title={"en": "Lyon offer"})
-    services.express_interest(personas["outsider"], opp, orgs["unimi"], "From Milan, with care.")
+    interest_from_milan(opp, "From Milan, with care.")
 
     def direction(who: str) -> list[str]:
         body = client_for(who).get(reverse("matching:eois")).content.decode()

@@ -10,10 +10,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from alpsbio.accounts.models import OrganisationRole
 from alpsbio.directory.models import Organisation
 from alpsbio.matching import queries, services
-from alpsbio.matching.models import OutcomeFollowUp
+from alpsbio.matching.models import ExpressionOfInterest, OutcomeFollowUp
 
 
 def test_follow_up_by_signed_link_feeds_the_report(
@@ -22,10 +21,10 @@ def test_follow_up_by_signed_link_feeds_the_report(
     orgs: dict[str, Organisation],
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Any,
+    interest_from_milan: Callable[..., ExpressionOfInterest],
 ) -> None:
     opp = make_opp(status="published")
-    OrganisationRole.objects.create(user=personas["outsider"], organisation=orgs["unimi"])
-    eoi = services.express_interest(personas["outsider"], opp, orgs["unimi"], "Let us meet soon.")
+    eoi = interest_from_milan(opp, "Let us meet soon.")
     services.accept_interest(personas["editor"], eoi)
     eoi.refresh_from_db()
     assert eoi.decided_at is not None
