@@ -167,7 +167,7 @@ class ExplainedSuggestion:
 
     @property
     def org_type_label(self) -> str:
-        return str(OrganisationType(self.org_type).label) if self.org_type in _TYPES else ""
+        return organisation_type_labels([self.org_type])[0] if self.org_type in _TYPES else ""
 
     @property
     def kind_label(self) -> str:
